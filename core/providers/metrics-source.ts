@@ -1,0 +1,45 @@
+/**
+ * MetricsSource: raw readings from one device. Sources report counters and gauges as read, with the
+ * time they were read; core/metrics derives rates (CPU from counter deltas), drops samples across a
+ * counter reset or a reboot, and ages every figure.
+ */
+export type MetricName =
+  | 'cpu'
+  | 'memory'
+  | 'swap'
+  | 'filesystems'
+  | 'load'
+  | 'boot'
+  | 'containers'
+  | 'cpuBenchmark';
+
+export interface CpuCounters {
+  /** Logical cores. */
+  cores: number;
+  /** Cumulative seconds spent busy (user+nice+system+irq+softirq+steal; guest columns excluded). */
+  busySeconds: number;
+  /** Cumulative seconds idle (idle+iowait). */
+  idleSeconds: number;
+}
+
+export interface HostReading {
+  /** Epoch milliseconds when the reading was taken. */
+  at: number;
+  cpu?: CpuCounters;
+  memory?: { totalBytes: number; availableBytes: number };
+  swap?: { totalBytes: number; freeBytes: number };
+  filesystems?: { mount: string; device?: string; fsType?: string; totalBytes: number; availableBytes: number }[];
+  load?: { load1: number; load5: number; load15: number };
+  /** Epoch seconds of the last boot. */
+  bootTime?: number;
+  containers?: { name: string; project?: string; service?: string; memoryBytes: number; cpuTotalNs: number }[];
+  /** Per-core score from a short benchmark, 1.0 = the reference core; only from sources that run one. */
+  cpuScorePerCore?: number;
+  arch?: string;
+}
+
+export interface MetricsSource {
+  /** Which parts of a HostReading this source fills. */
+  readonly provides: readonly MetricName[];
+  collect(signal?: AbortSignal): Promise<HostReading>;
+}

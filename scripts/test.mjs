@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+// The one test command: provisions the real services the suites need (scripts/test-env.sh, when this
+// machine allows it), runs every tap suite, names what was skipped and why, and ends with the line
+// `tests: N passed, N failed, N skipped`. WARREN_REQUIRE_SERVICES=1 turns every skip into a failure.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const args = process.argv.slice(2);
+const onlyIdx = args.indexOf('--only');
+const only = onlyIdx >= 0 ? args[onlyIdx + 1] : undefined;
+const files = args.filter((a, i) => !a.startsWith('--') && (onlyIdx < 0 || i !== onlyIdx + 1));
+const requireServices = process.env.WARREN_REQUIRE_SERVICES === '1';
+
+function findTests(dir) {
+  if (!existsSync(dir)) return [];
+  const out = [];
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (name === 'node_modules' || name === 'fixtures') continue;
+    if (statSync(p).isDirectory()) out.push(...findTests(p));
+    else if (name.endsWith('.test.ts')) out.push(relative(root, p));
+  }
+  return out;
+}
+
+const levels = only ? [only] : ['unit', 'contract', 'integration', 'e2e'];
+const testFiles = files.length ? files : levels.flatMap((l) => findTests(join(root, 'test', l)));
+const needsServices = testFiles.some((f) => !f.startsWith('test/unit/'));
+
+// 1. The test environment.
+if (needsServices && process.env.WARREN_TEST_ENV !== 'skip') {
+  const script = join(root, 'scripts', 'test-env.sh');
+  const isRoot = process.getuid?.() === 0;
+  if (!existsSync(script)) {
+    console.log('# test environment: scripts/test-env.sh missing; integration suites will skip');
+  } else if (!isRoot) {
+    console.log('# test environment: not root, cannot install services; suites needing them will skip');
+  } else {
+    console.log('# test environment: bash scripts/test-env.sh up (idempotent; log in /var/log/warren-test-env.log)');
+    const started = Date.now();
+    const r = spawnSync('bash', [script, 'up'], { stdio: ['ignore', 'inherit', 'inherit'], cwd: root });
+    console.log(`# test environment: exit ${r.status} after ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  }
+}
+
+// 2. The suites.
+if (testFiles.length === 0) {
+  console.log('no test files found');
+  console.log('tests: 0 passed, 1 failed, 0 skipped');
+  process.exit(1);
+}
+mkdirSync(join(root, '.tap'), { recursive: true });
+const tap = spawn(join(root, 'node_modules', '.bin', 'tap'), ['--reporter=tap', ...testFiles], {
+  cwd: root,
+  env: { ...process.env, FORCE_COLOR: '0' },
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+let buffer = '';
+let summary;
+const skips = [];
+const failures = [];
+let currentFile = '';
+tap.stdout.on('data', (chunk) => {
+  process.stdout.write(chunk);
+  buffer += chunk.toString();
+  let nl;
+  while ((nl = buffer.indexOf('\n')) >= 0) {
+    const line = buffer.slice(0, nl);
+    buffer = buffer.slice(nl + 1);
+    const sub = /^# Subtest: (test\/\S+)/.exec(line);
+    if (sub) currentFile = sub[1];
+    const m = /^# \{ (.*) \}$/.exec(line.trim());
+    if (m && !line.startsWith(' ')) summary = Object.fromEntries(m[1].split(',').map((kv) => kv.split(':').map((s) => s.trim())));
+    const skip = /^\s*ok \d+ - (.*) # SKIP(.*)$/.exec(line);
+    if (skip) skips.push(`${currentFile}: ${skip[1].trim()} —${skip[2]}`);
+    const fail = /^\s*not ok \d+ - (.*)$/.exec(line);
+    if (fail && !line.startsWith('not ok')) failures.push(`${currentFile}: ${fail[1].trim()}`);
+    else if (fail) failures.push(fail[1].trim());
+  }
+});
+tap.on('close', (code) => {
+  const n = (k) => Number(summary?.[k] ?? 0);
+  const passed = n('pass');
+  const skipped = n('skip') + n('todo');
+  let failed = n('fail');
+  if (!summary) failed = Math.max(failed, 1);
+  if (requireServices && skipped > 0) {
+    console.log(`# WARREN_REQUIRE_SERVICES=1: ${skipped} skipped test(s) count as failures`);
+    failed += skipped;
+  }
+  if (skips.length) {
+    console.log('\n# Skipped:');
+    for (const s of skips) console.log(`#   ${s}`);
+  }
+  if (failures.length) {
+    console.log('\n# Failed:');
+    for (const f of failures.slice(0, 100)) console.log(`#   ${f}`);
+  }
+  writeFileSync(join(root, '.tap', 'summary.json'), JSON.stringify({ passed, failed, skipped, code }) + '\n');
+  console.log(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+  process.exit(failed > 0 || code !== 0 ? 1 : 0);
+});
