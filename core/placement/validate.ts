@@ -1,0 +1,203 @@
+// Snapshot files and requirements files come from people and other programs: validate them against a
+// JSON Schema and report every error with its path, before ranking ever sees them.
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import semver from 'semver';
+import { WarrenError, type ErrorDetail } from '../errors.js';
+import { CRITERIA, type PlacementRequirements, type Snapshot } from './types.js';
+
+const bytes = { type: 'number', minimum: 0 } as const;
+const strings = { type: 'array', items: { type: 'string' }, default: [] } as const;
+
+const deviceSchema = {
+  type: 'object',
+  required: ['id', 'name', 'online', 'metricsAgeSeconds', 'arch', 'cores', 'memory', 'storage'],
+  properties: {
+    id: { type: 'string', minLength: 1 },
+    name: { type: 'string' },
+    online: { type: 'boolean' },
+    metricsAgeSeconds: { type: ['number', 'null'], minimum: 0 },
+    cordoned: { type: 'boolean', default: false },
+    arch: { type: 'string', minLength: 1 },
+    platforms: strings,
+    cores: { type: 'number', exclusiveMinimum: 0 },
+    cpuScorePerCore: { type: ['number', 'null'], minimum: 0, default: null },
+    memory: {
+      type: 'object',
+      required: ['availableBytes'],
+      properties: { totalBytes: bytes, availableBytes: { type: 'number' }, reserveBytes: { ...bytes, default: 0 } },
+    },
+    storage: {
+      type: 'object',
+      required: ['availableBytes'],
+      properties: { availableBytes: { type: 'number' }, reserveBytes: { ...bytes, default: 0 } },
+    },
+    load1: { type: ['number', 'null'], minimum: 0, default: null },
+    availability7d: { type: ['number', 'null'], minimum: 0, maximum: 1, default: null },
+    devicePaths: strings,
+    listeningPorts: { type: 'array', items: { type: ['string', 'integer'] }, default: [] },
+    images: strings,
+    reservations: {
+      type: 'array',
+      default: [],
+      items: {
+        type: 'object',
+        required: ['app'],
+        properties: { app: { type: 'string' }, memoryBytes: { ...bytes, default: 0 }, storageBytes: { ...bytes, default: 0 } },
+      },
+    },
+    databases: {
+      type: 'array',
+      default: [],
+      items: {
+        type: 'object',
+        required: ['engine', 'version'],
+        properties: { engine: { type: 'string' }, version: { type: 'string' }, extensions: { type: 'array', items: { type: 'string' } } },
+      },
+    },
+    apps: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id'],
+        properties: { id: { type: 'string' }, memoryBytes: { ...bytes, default: 0 }, storageBytes: { ...bytes, default: 0 } },
+      },
+    },
+  },
+} as const;
+
+const snapshotSchema = {
+  type: 'object',
+  required: ['devices'],
+  properties: { devices: { type: 'array', items: deviceSchema }, takenAt: { type: 'string' } },
+} as const;
+
+const weightsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: Object.fromEntries(CRITERIA.map((c) => [c, { type: 'number', minimum: 0 }])),
+};
+
+const requirementsSchema = {
+  type: 'object',
+  required: ['memoryBytes'],
+  properties: {
+    app: { type: 'string' },
+    memoryBytes: bytes,
+    observedMemoryBytes: bytes,
+    diskBytes: { ...bytes, default: 0 },
+    architectures: strings,
+    devicePaths: {
+      type: 'array',
+      default: [],
+      items: {
+        anyOf: [
+          { type: 'string' },
+          { type: 'object', required: ['path'], properties: { path: { type: 'string' }, optional: { type: 'boolean' } } },
+        ],
+      },
+    },
+    ports: { type: 'array', default: [], items: { type: ['string', 'integer'] } },
+    databases: {
+      type: 'array',
+      default: [],
+      items: {
+        type: 'object',
+        required: ['ref', 'engine'],
+        properties: {
+          ref: { type: 'string' },
+          engine: { enum: ['postgres', 'mariadb'] },
+          versions: { type: 'string' },
+          extensions: { type: 'array', items: { type: 'string' } },
+          dedicated: { type: 'boolean' },
+        },
+      },
+    },
+    images: strings,
+    cpus: { type: 'number', exclusiveMinimum: 0 },
+    weights: weightsSchema,
+    curves: { type: 'object' },
+  },
+};
+
+let ajv: Ajv | undefined;
+const compiled = new Map<object, ValidateFunction>();
+
+function validator(schema: object): ValidateFunction {
+  let v = compiled.get(schema);
+  if (!v) {
+    ajv ??= new Ajv({ allErrors: true, useDefaults: true, allowUnionTypes: true, strict: true });
+    v = ajv.compile(schema);
+    compiled.set(schema, v);
+  }
+  return v;
+}
+
+function toDetails(errors: ErrorObject[] | null | undefined, root: string): ErrorDetail[] {
+  const out: ErrorDetail[] = [];
+  for (const e of errors ?? []) {
+    // anyOf repeats each branch's complaint; the summary line from anyOf itself is enough.
+    if (e.schemaPath.includes('/anyOf/')) continue;
+    if (e.keyword === 'required') {
+      out.push({ path: `${root}${e.instancePath}/${(e.params as { missingProperty: string }).missingProperty}`, message: 'is required' });
+    } else out.push({ path: `${root}${e.instancePath}` || '/', message: e.message ?? e.keyword });
+  }
+  return out;
+}
+
+const PORT = /^(\d{1,5})(\/(tcp|udp))?$/i;
+
+function checkPort(p: unknown, path: string, details: ErrorDetail[]): void {
+  const m = PORT.exec(String(p));
+  const n = m ? Number(m[1]) : NaN;
+  if (!(n >= 1 && n <= 65535)) details.push({ path, message: `"${String(p)}" is not a port like 53/udp or 8080/tcp` });
+}
+
+function fail(what: string, details: ErrorDetail[], hint: string): never {
+  const shown = details.slice(0, 5).map((d) => `${d.path}: ${d.message}`).join('; ');
+  const more = details.length > 5 ? ` (and ${details.length - 5} more)` : '';
+  throw new WarrenError('WARREN_ERR_INVALID_INPUT', `Invalid ${what}: ${shown}${more}`, { hint, details });
+}
+
+/** Validate a parsed snapshot file; fills documented defaults (empty lists, no reserve, unknown figures as null). */
+export function parseSnapshot(json: unknown): Snapshot {
+  const data = structuredClone(json);
+  const validate = validator(snapshotSchema);
+  const details = validate(data) ? [] : toDetails(validate.errors, '');
+  if (details.length === 0) {
+    const snapshot = data as Snapshot;
+    const ids = new Map<string, number>();
+    snapshot.devices.forEach((d, i) => {
+      const first = ids.get(d.id);
+      if (first !== undefined) details.push({ path: `/devices/${i}/id`, message: `duplicate id "${d.id}" (also /devices/${first}/id)` });
+      else ids.set(d.id, i);
+      d.listeningPorts.forEach((p, j) => checkPort(p, `/devices/${i}/listeningPorts/${j}`, details));
+      d.listeningPorts = d.listeningPorts.map(String);
+    });
+  }
+  if (details.length > 0) {
+    fail('snapshot', details, 'A snapshot is { "devices": [ ... ] } as written by `warren devices snapshot`; fix the fields named above.');
+  }
+  return data as Snapshot;
+}
+
+/** Validate a parsed requirements file (PlacementRequirements); device paths may be plain strings. */
+export function parseRequirements(json: unknown): PlacementRequirements {
+  const data = structuredClone(json) as Record<string, unknown>;
+  const validate = validator(requirementsSchema);
+  const details = validate(data) ? [] : toDetails(validate.errors, '');
+  if (details.length === 0) {
+    const r = data as unknown as PlacementRequirements & { devicePaths: (string | { path: string; optional?: boolean })[]; ports: (string | number)[] };
+    r.devicePaths = r.devicePaths.map((p) => (typeof p === 'string' ? { path: p } : p));
+    r.ports.forEach((p, i) => checkPort(p, `/ports/${i}`, details));
+    r.ports = r.ports.map(String);
+    (r.databases ?? []).forEach((db, i) => {
+      if (db.versions !== undefined && semver.validRange(db.versions) === null) {
+        details.push({ path: `/databases/${i}/versions`, message: `"${db.versions}" is not a semver range` });
+      }
+    });
+  }
+  if (details.length > 0) {
+    fail('placement requirements', details, 'Requirements are { "memoryBytes": ..., "diskBytes": ..., "architectures": [...], ... }; fix the fields named above.');
+  }
+  return data as unknown as PlacementRequirements;
+}
