@@ -10,6 +10,9 @@ export interface StackSpec {
   volumes?: Record<string, VolumeSpec>;
   /** Extra labels put on every container, network and volume of the stack. */
   labels?: Record<string, string>;
+  /** Where the model came from; recorded in Compose's project labels, which `docker compose ls` shows. */
+  workingDir?: string;
+  configFiles?: string[];
 }
 
 export interface ServiceSpec {
