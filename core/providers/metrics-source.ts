@@ -35,6 +35,8 @@ export interface HostReading {
   containers?: { name: string; project?: string; service?: string; memoryBytes: number; cpuTotalNs: number }[];
   /** Per-core score from a short benchmark, 1.0 = the reference core; only from sources that run one. */
   cpuScorePerCore?: number;
+  /** `benchmark` when measured on the device, `default` when it could not run and a neutral 0.5 stands in. */
+  cpuScoreBasis?: 'benchmark' | 'default';
   arch?: string;
 }
 
