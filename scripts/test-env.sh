@@ -104,8 +104,8 @@ part() {
   LAST_ERR=''
   NOTE=''
   log "== $name"
+  unset "ERR[$name]"
   if "$fn"; then
-    unset "ERR[$name]"
     say "  ok    $name ($((SECONDS - t0)) s)${NOTE:+ — $NOTE}"
   else
     unset "PART[$name]"
@@ -201,6 +201,289 @@ part_podman() {
   PART[podman]="{\"socket\":\"$PODMAN_SOCK\"}"
 }
 
+# ------------------------------------------------------------------------------------------- images
+# Nothing can be pulled here, so the images the suites run are built locally: a busybox-static tree for
+# the web server, Debian minbase trees (debootstrap) for the databases and the demo app. Root filesystems
+# and the smoke-tested `docker save` archives are cached under $CACHE, keyed by a hash of their recipe,
+# so a later run only checks labels; the archive is what gets loaded into every other engine.
+IMAGES=(web postgres mariadb demo)
+declare -A IMG_REF=([web]=warren-test/web:latest [postgres]=warren-test/postgres:15
+  [mariadb]=warren-test/mariadb:10.11 [demo]=warren-test/demo:latest)
+declare -A IMG_PACKAGES=([postgres]=postgresql-15 [mariadb]=mariadb-server
+  [demo]=postgresql-client-15,mariadb-client,busybox,ca-certificates)
+declare -A IMG_CHANGES
+IMG_CHANGES[web]='ENV PATH=/bin
+CMD ["httpd", "-f", "-p", "8080", "-h", "/www"]
+EXPOSE 8080/tcp'
+IMG_CHANGES[postgres]='ENV PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+ENV PGDATA=/var/lib/postgresql/data
+ENV LANG=C.UTF-8
+ENTRYPOINT ["docker-entrypoint.sh"]
+CMD ["postgres"]
+EXPOSE 5432/tcp
+VOLUME /var/lib/postgresql/data'
+IMG_CHANGES[mariadb]='ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+ENV LANG=C.UTF-8
+ENTRYPOINT ["docker-entrypoint.sh"]
+CMD ["mariadbd"]
+EXPOSE 3306/tcp
+VOLUME /var/lib/mysql'
+IMG_CHANGES[demo]='ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+ENV LANG=C.UTF-8
+CMD ["demo-app"]
+EXPOSE 8080/tcp'
+RECIPE_LABEL=warren.test.recipe
+ROOTFS_LAYOUT=1 # bump to rebuild every cached root filesystem
+
+os_codename() { . /etc/os-release && echo "${VERSION_CODENAME:-bookworm}"; }
+
+# The machine's own Debian mirror (it is the one known to be reachable from here).
+apt_mirror() {
+  local m
+  m=$(grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}' | grep -m1 -E '/debian/?$')
+  [ -n "$m" ] || m=$(grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list |
+    sed 's/\[[^]]*\]//' | awk -v s="$(os_codename)" '$3 == s { print $2; exit }')
+  echo "${m:-http://deb.debian.org/debian}"
+}
+
+hash_of() { sha256sum | cut -c1-16; }
+
+# Trims what a container never needs; postgres's LLVM JIT alone is 130 MB of every engine's load time
+# (without it the server just runs without JIT).
+prune_rootfs() {
+  local dir=$1
+  rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/cache/apt/*.bin "$dir"/var/lib/apt/lists/* \
+    "$dir"/usr/share/doc "$dir"/usr/share/man "$dir"/usr/share/info "$dir"/usr/share/locale \
+    "$dir"/usr/share/lintian "$dir"/var/log/*.log "$dir"/var/log/apt \
+    "$dir"/usr/lib/x86_64-linux-gnu/libLLVM-* "$dir"/usr/lib/x86_64-linux-gnu/libz3.so* \
+    "$dir"/usr/lib/postgresql/*/lib/llvmjit* "$dir"/usr/lib/postgresql/*/lib/bitcode
+  # Package scripts create a cluster / data directory of their own; the entrypoints make fresh ones.
+  rm -rf "$dir"/var/lib/postgresql/* "$dir"/etc/postgresql/* "$dir"/var/lib/mysql/*
+}
+
+rootfs_key() { printf '%s %s %s %s\n' "$ROOTFS_LAYOUT" "$(os_codename)" "$1" "$(declare -f prune_rootfs)" | hash_of; }
+
+# Removes a build tree without following mounts a failed debootstrap may have left inside it.
+remove_tree() {
+  local dir=$1 m
+  [ -d "$dir" ] || return 0
+  for m in $(findmnt -R -l -n -o TARGET | grep "^$dir/" | sort -r); do umount -l "$m" 2>/dev/null; done
+  rm -rf --one-file-system "$dir"
+}
+
+# build_rootfs NAME: writes $CACHE/rootfs/NAME-KEY.tar (a Debian minbase tree with NAME's packages).
+build_rootfs() {
+  local name=$1 pkgs=${IMG_PACKAGES[$1]} key out dir p
+  key=$(rootfs_key "$pkgs")
+  out=$CACHE/rootfs/$name-$key.tar
+  [ -s "$out" ] && return 0
+  dir=$CACHE/build/$name
+  remove_tree "$dir"
+  mkdir -p "$CACHE/rootfs" "$dir"
+  log "debootstrap $name ($pkgs) from $(apt_mirror), log $LOGDIR/debootstrap-$name.log"
+  if ! debootstrap --variant=minbase --include="$pkgs" "$(os_codename)" "$dir" "$(apt_mirror)" \
+    >"$LOGDIR/debootstrap-$name.log" 2>&1 </dev/null 9>&-; then
+    echo "debootstrap of $name failed: $(tail -n 2 "$LOGDIR/debootstrap-$name.log" | tr '\n' ' ')"
+    remove_tree "$dir"
+    return 1
+  fi
+  # A package script may have started a server inside the tree; it would keep files open.
+  for p in /proc/[0-9]*; do [ "$(readlink "$p/root" 2>/dev/null)" = "$dir" ] && kill -KILL "${p#/proc/}" 2>/dev/null; done
+  prune_rootfs "$dir"
+  tar -C "$dir" --numeric-owner -cf "$out.tmp" . && mv "$out.tmp" "$out"
+  local rc=$?
+  remove_tree "$dir"
+  rm -f "$CACHE"/rootfs/"$name"-*.tar.tmp
+  find "$CACHE/rootfs" -name "$name-*.tar" ! -name "$name-$key.tar" -delete
+  [ $rc = 0 ] || echo "could not write $out"
+  return $rc
+}
+
+# A static busybox is a whole userland in one file: the web image is that plus a page.
+build_web_rootfs() {
+  local dir=$1 a
+  mkdir -p "$dir"/bin "$dir"/etc "$dir"/tmp "$dir"/root
+  chmod 1777 "$dir"/tmp
+  cp /bin/busybox "$dir"/bin/busybox || return 1
+  for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -s busybox "$dir/bin/$a"; done
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$dir"/etc/passwd
+  printf 'root:x:0:\nnogroup:x:65534:\n' >"$dir"/etc/group
+}
+
+image_hash() {
+  local name=$1 base
+  if [ "$name" = web ]; then base="busybox $(sha256sum /bin/busybox) $(declare -f build_web_rootfs)"
+  else base=$(rootfs_key "${IMG_PACKAGES[$name]}"); fi
+  {
+    echo "$base"
+    echo "${IMG_CHANGES[$name]}"
+    (cd "$RECIPES/images/$name/rootfs" && find . -type f -printf '%m %p\n' | sort && find . -type f -print0 | sort -z | xargs -0 cat)
+  } | hash_of
+}
+
+engine_has() { # engine_has DOCKER_HOST_OR_podman REF HASH
+  local got
+  if [ "$1" = podman ]; then got=$(podman image inspect --format "{{index .Labels \"$RECIPE_LABEL\"}}" "$2" 2>/dev/null)
+  else got=$(DOCKER_HOST=$1 docker image inspect --format "{{index .Config.Labels \"$RECIPE_LABEL\"}}" "$2" 2>/dev/null); fi
+  [ "$got" = "$3" ]
+}
+
+# import_image NAME HASH: builds the image into the local engine from its root filesystem and recipe.
+import_image() {
+  local name=$1 hash=$2 tarball=$CACHE/build/$name-image.tar changes=() line
+  rm -f "$tarball"
+  mkdir -p "$CACHE/build"
+  if [ "$name" = web ]; then
+    local dir=$CACHE/build/web-rootfs
+    remove_tree "$dir"
+    build_web_rootfs "$dir" || fail "could not assemble the busybox tree" || return 1
+    tar -C "$dir" --numeric-owner -cf "$tarball" . || fail "could not pack $dir" || return 1
+    remove_tree "$dir"
+  else
+    cp "$CACHE/rootfs/$name-$(rootfs_key "${IMG_PACKAGES[$name]}").tar" "$tarball" 2>>"$LOG" || fail "root filesystem of $name missing" || return 1
+  fi
+  # The recipe's files go on top of the tree, owned by root, modes as in git.
+  (cd "$RECIPES/images/$name/rootfs" && find . -type f | sort) |
+    tar -rf "$tarball" --owner=0 --group=0 --numeric-owner --no-recursion -C "$RECIPES/images/$name/rootfs" -T - ||
+    fail "could not add the recipe files of $name" || return 1
+  while IFS= read -r line; do changes+=(-c "$line"); done <<<"${IMG_CHANGES[$name]}"
+  changes+=(-c "LABEL $RECIPE_LABEL=$hash")
+  try "docker import of ${IMG_REF[$name]}" docker import "${changes[@]}" "$tarball" "${IMG_REF[$name]}" || return 1
+  rm -f "$tarball"
+}
+
+# Smoke runs: each image must really start and serve before it is recorded.
+SMOKE=warren-test-smoke
+smoke_cleanup() { docker rm -f -v "$SMOKE-web" "$SMOKE-postgres" "$SMOKE-mariadb" "$SMOKE-demo" >/dev/null 2>&1; }
+smoke_has() { local c=$1 want=$2; shift 2; docker exec "$c" "$@" 2>/dev/null | grep -q "$want"; }
+
+smoke_web() {
+  try 'docker run web' docker run -d --name "$SMOKE-web" "${IMG_REF[web]}" || return 1
+  wait_for 15 smoke_has "$SMOKE-web" 'It works' wget -qO- http://127.0.0.1:8080/ ||
+    fail "web: no page on :8080 after 15 s" || return 1
+}
+
+smoke_postgres() {
+  try 'docker run postgres' docker run -d --name "$SMOKE-postgres" -e POSTGRES_PASSWORD=smoke -e POSTGRES_USER=smoke \
+    -e POSTGRES_DB=smokedb "${IMG_REF[postgres]}" || return 1
+  wait_for 30 docker exec "$SMOKE-postgres" pg_isready -q -h 127.0.0.1 ||
+    fail "postgres: not ready after 30 s: $(docker logs "$SMOKE-postgres" 2>&1 | tail -n 3 | tr '\n' ' ')" || return 1
+  smoke_has "$SMOKE-postgres" '^smokedb$' env PGPASSWORD=smoke psql -h 127.0.0.1 -U smoke -d smokedb -tAc 'select current_database()' ||
+    fail 'postgres: password login over TCP to POSTGRES_DB failed' || return 1
+  ! docker exec -e PGPASSWORD=wrong "$SMOKE-postgres" psql -h 127.0.0.1 -U smoke -d smokedb -c 'select 1' >/dev/null 2>&1 ||
+    fail 'postgres: a wrong password was accepted over TCP' || return 1
+}
+
+smoke_mariadb() {
+  try 'docker run mariadb' docker run -d --name "$SMOKE-mariadb" -e MARIADB_ROOT_PASSWORD=smoke -e MARIADB_DATABASE=smokedb \
+    -e MARIADB_USER=app -e MARIADB_PASSWORD=apppw "${IMG_REF[mariadb]}" || return 1
+  wait_for 60 docker exec "$SMOKE-mariadb" healthcheck.sh ||
+    fail "mariadb: not healthy after 60 s: $(docker logs "$SMOKE-mariadb" 2>&1 | tail -n 3 | tr '\n' ' ')" || return 1
+  smoke_has "$SMOKE-mariadb" '^smokedb$' mariadb -h 127.0.0.1 -u app -papppw -N -B -e 'select database()' smokedb ||
+    fail 'mariadb: MARIADB_USER cannot reach MARIADB_DATABASE over TCP' || return 1
+  smoke_has "$SMOKE-mariadb" '^1$' mariadb -h 127.0.0.1 -u root -psmoke -N -B -e 'select 1' ||
+    fail 'mariadb: root login over TCP with MARIADB_ROOT_PASSWORD failed' || return 1
+}
+
+# The demo is checked against both database images, sharing their network namespace.
+smoke_demo() {
+  local db url
+  for db in postgres mariadb; do
+    docker inspect "$SMOKE-$db" >/dev/null 2>&1 || "smoke_$db" || fail "demo: needs a running $db to check against ($LAST_ERR)" || return 1
+    if [ $db = postgres ]; then url=postgres://smoke:smoke@127.0.0.1:5432/smokedb; else url=mysql://app:apppw@127.0.0.1:3306/smokedb; fi
+    docker rm -f "$SMOKE-demo" >/dev/null 2>&1
+    try 'docker run demo' docker run -d --name "$SMOKE-demo" --network "container:$SMOKE-$db" -e DATABASE_URL="$url" "${IMG_REF[demo]}" || return 1
+    wait_for 15 smoke_has "$SMOKE-demo" 'database: smokedb' busybox wget -qO- http://127.0.0.1:8080/ ||
+      fail "demo: page on :8080 does not show a connection to $db: $(docker exec "$SMOKE-demo" busybox wget -qO- http://127.0.0.1:8080/ 2>&1 | tr '\n' ' ')" || return 1
+    smoke_has "$SMOKE-demo" 'connected: yes' busybox wget -qO- http://127.0.0.1:8080/cgi-bin/health ||
+      fail "demo: /cgi-bin/health is not 200 with $db up" || return 1
+  done
+}
+
+# ensure_image NAME: the image is in the local engine, smoke-tested, with its archive cached.
+ensure_image() {
+  local name=$1 hash saved
+  hash=$(image_hash "$name")
+  saved=$CACHE/images/$name-$hash.tar
+  mkdir -p "$CACHE/images"
+  if [ -s "$saved" ]; then
+    engine_has "$DOCKER_SOCK_URL" "${IMG_REF[$name]}" "$hash" && return 0
+    try "docker load of $name" docker load -i "$saved"
+    return
+  fi
+  import_image "$name" "$hash" || return 1
+  smoke_cleanup
+  "smoke_$name"
+  local rc=$?
+  smoke_cleanup
+  [ $rc = 0 ] || return 1
+  try "docker save of $name" docker save -o "$saved.tmp" "${IMG_REF[$name]}" || return 1
+  mv "$saved.tmp" "$saved"
+  find "$CACHE/images" -name "$name-*.tar" ! -name "$name-$hash.tar" -delete
+  NOTE+="built $name; "
+}
+
+# load_images ENGINE: copies every recorded image into another engine (a DOCKER_HOST, or podman).
+load_images() {
+  local engine=$1 name hash
+  for name in "${!IMG_OK[@]}"; do
+    hash=${IMG_OK[$name]}
+    engine_has "$engine" "${IMG_REF[$name]}" "$hash" && continue
+    if [ "$engine" = podman ]; then try "podman load of $name" podman load -q -i "$CACHE/images/$name-$hash.tar" || return 1
+    else try "docker load of $name into $engine" env DOCKER_HOST="$engine" docker load -q -i "$CACHE/images/$name-$hash.tar" || return 1; fi
+  done
+}
+
+declare -A IMG_OK=()
+DOCKER_SOCK_URL=unix:///var/run/docker.sock
+
+part_images() {
+  [ -n "${PART[docker]}" ] || fail 'needs the local docker engine' || return 1
+  local name pkgs missing=() failed=() pids=() i
+  # The debootstraps are network-bound: run them side by side.
+  for name in "${IMAGES[@]}"; do
+    pkgs=${IMG_PACKAGES[$name]}
+    [ -n "$pkgs" ] || continue
+    engine_has "$DOCKER_SOCK_URL" "${IMG_REF[$name]}" "$(image_hash "$name")" && continue
+    [ -s "$CACHE/images/$name-$(image_hash "$name").tar" ] && continue
+    [ -s "$CACHE/rootfs/$name-$(rootfs_key "$pkgs").tar" ] && continue
+    missing+=("$name")
+  done
+  mkdir -p "$CACHE/build"
+  for name in "${missing[@]}"; do
+    (build_rootfs "$name" >"$CACHE/build/$name.err" 2>&1) &
+    pids+=($!)
+  done
+  [ ${#missing[@]} -gt 0 ] && log "building root filesystems: ${missing[*]}"
+  for i in "${!pids[@]}"; do wait "${pids[$i]}" || log "rootfs ${missing[$i]}: $(cat "$CACHE/build/${missing[$i]}.err")"; done
+  IMG_OK=()
+  local images_json='{' sep=''
+  for name in "${IMAGES[@]}"; do
+    LAST_ERR=''
+    if ensure_image "$name"; then
+      IMG_OK[$name]=$(image_hash "$name")
+      images_json+="$sep\"$name\":\"${IMG_REF[$name]}\""
+      sep=,
+    else
+      [ -s "$CACHE/build/$name.err" ] && LAST_ERR="$(cat "$CACHE/build/$name.err") $LAST_ERR"
+      failed+=("$name: $LAST_ERR")
+    fi
+  done
+  images_json+='}'
+  NOTE=${NOTE%; }
+  [ ${#IMG_OK[@]} -gt 0 ] || { LAST_ERR=$(printf '%s; ' "${failed[@]}"); return 1; }
+  PART[images]=$images_json
+  # Podman gets the same images; if it cannot, Podman is what is broken.
+  if [ -n "${PART[podman]}" ] && ! load_images podman; then
+    unset 'PART[podman]'
+    ERR[podman]="images could not be loaded: $LAST_ERR"
+    say "  FAIL  podman: ${ERR[podman]}"
+  fi
+  # Images that did build stay recorded; the error names the others.
+  [ ${#failed[@]} -eq 0 ] || { ERR[images]=$(printf '%s; ' "${failed[@]}"); say "  FAIL  images: ${ERR[images]}"; }
+  return 0
+}
+
 # ------------------------------------------------------------------------------------------ commands
 cmd_up() {
   local t0=$SECONDS
@@ -208,6 +491,7 @@ cmd_up() {
   part apt part_apt
   part docker part_docker
   part podman part_podman
+  part images part_images
   say "warren test environment: up done in $((SECONDS - t0)) s; state: $STATE"
 }
 
