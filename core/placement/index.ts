@@ -5,3 +5,4 @@ export { intersectPlatforms, normalizeImageRef, normalizePlatform, normalizePort
 export { DEFAULT_CURVES, DEFAULT_DEDICATED_MEMORY, DEFAULT_FRESHNESS_LIMIT_SECONDS, DEFAULT_WEIGHTS } from './settings.js';
 export { formatPlacement } from './format.js';
 export * from './types.js';
+export { requirementsFromCatalog } from './from-catalog.js';

@@ -301,7 +301,7 @@ function planDatabases(d: DeviceSnapshot, app: PreparedApp, s: Settings, version
       engine: need.engine,
       via: 'dedicated',
       detail: `${label} needs a dedicated server (${why})`,
-      memoryBytes: s.dedicatedMemory[need.engine],
+      memoryBytes: need.dedicatedMemoryBytes ?? s.dedicatedMemory[need.engine],
     });
     if (need.dedicated) return dedicated('the app asks for one');
     let why = `no ${need.engine} pool on the device`;

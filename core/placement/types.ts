@@ -12,6 +12,8 @@ export interface DatabaseNeed {
   extensions?: string[];
   /** Always a dedicated server, never a shared pool. */
   dedicated?: boolean;
+  /** Memory of this app's own fallback server (its bundled sidecar); default: the per-engine figure. */
+  dedicatedMemoryBytes?: number;
 }
 
 export interface DevicePathNeed {

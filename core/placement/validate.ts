@@ -109,6 +109,7 @@ const requirementsSchema = {
           versions: { type: 'string' },
           extensions: { type: 'array', items: { type: 'string' } },
           dedicated: { type: 'boolean' },
+          dedicatedMemoryBytes: bytes,
         },
       },
     },

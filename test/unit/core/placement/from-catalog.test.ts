@@ -1,0 +1,32 @@
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { loadManifest } from '../../../../core/catalog/loader.js';
+import { requirementsOf } from '../../../../core/catalog/resolve.js';
+import { rankDevices, requirementsFromCatalog } from '../../../../core/placement/index.js';
+import { device, GiB, MiB } from './helpers.js';
+
+const manifest = (id: string) => {
+  const path = new URL(`../../../../catalog/apps/${id}/compose.yaml`, import.meta.url);
+  return loadManifest(readFileSync(path, 'utf8'), { source: path.pathname });
+};
+
+t.test('a catalog app becomes placement requirements', async (t) => {
+  const r = requirementsFromCatalog(requirementsOf(manifest('jellyfin')));
+  t.equal(r.app, 'jellyfin');
+  t.equal(r.memoryBytes, 1 * GiB);
+  t.equal(r.diskBytes, 2 * GiB);
+  t.same(r.architectures, ['amd64', 'arm64']);
+  t.same(r.devicePaths, [{ path: '/dev/dri', optional: true }]);
+  t.same(r.ports, ['8096/tcp', '7359/udp']);
+  t.same(r.images, ['jellyfin/jellyfin:10.10.3']);
+});
+
+t.test('a bundled database sidecar is the dedicated fallback, with its own memory', async (t) => {
+  const r = requirementsFromCatalog(requirementsOf(manifest('gitea')));
+  const db = r.databases![0]!;
+  t.equal(db.dedicatedMemoryBytes, 128 * MiB, 'the sidecar reserves 128M in the manifest');
+  const tight = device({ memory: { availableBytes: r.memoryBytes + 100 * MiB } });
+  t.same(rankDevices(r, [tight]).candidates[0]!.reasons.map((x) => x.code), ['DATABASE'], 'no pool and no room for the sidecar');
+  const roomy = device({ memory: { availableBytes: r.memoryBytes + 128 * MiB } });
+  t.ok(rankDevices(r, [roomy]).candidates[0]!.eligible, 'room for the sidecar is enough');
+});
