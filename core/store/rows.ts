@@ -47,7 +47,8 @@ export async function run<T>(what: string, query: () => Promise<T>): Promise<T> 
     if (code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
       throw new WarrenError('WARREN_ERR_CONFLICT', `${what}: already exists`, { cause: e, hint: 'choose another id or name' });
     }
-    if (code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
+    // SQLite reports an ON DELETE RESTRICT violation as SQLITE_CONSTRAINT_TRIGGER; the message tells.
+    if (code === '23503' || (code.startsWith('SQLITE_CONSTRAINT') && /FOREIGN KEY constraint failed/.test(message))) {
       throw new WarrenError('WARREN_ERR_CONFLICT', `${what}: it refers to something missing, or something still refers to it`, {
         cause: e,
         hint: 'remove what depends on it first (apps on a device, grants on a server)',

@@ -66,9 +66,11 @@ export function metricsRepository(db: Db) {
         const marks = (await kv.get<number[]>(WATERMARK_NS, WATERMARK_KEY)) ?? THINNING.map(() => 0);
         const result: ThinningResult = { averaged: 0, written: 0, dropped: 0 };
         result.dropped = await trx('metric_samples').where('at', '<', now - RETENTION).delete();
+        const boundaries = THINNING.map((tier) => Math.floor((now - tier.olderThan) / tier.bucket) * tier.bucket);
         for (const [i, tier] of THINNING.entries()) {
-          const to = Math.floor((now - tier.olderThan) / tier.bucket) * tier.bucket;
-          const from = Math.max(marks[i] ?? 0, now - RETENTION - tier.bucket);
+          const to = boundaries[i]!;
+          // What the next, coarser tier will average anyway is not worth averaging finely first.
+          const from = Math.max(marks[i] ?? 0, boundaries[i + 1] ?? 0, now - RETENTION - tier.bucket);
           if (to <= from) continue;
           const r = await collapse(trx, from, to, tier.bucket);
           result.averaged += r.averaged;
