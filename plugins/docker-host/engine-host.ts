@@ -30,6 +30,7 @@ import {
   projectLabels,
   PullProgress,
   serviceConfigHash,
+  serviceDependencies,
   splitTimestamp,
   stackNetworkKeys,
   stackVolumeKeys,
@@ -37,6 +38,7 @@ import {
   startOrderFromLabels,
   statusOf,
   summariseStack,
+  timeKey,
   toCreateOptions,
   toEngineInfo,
   toServiceStatus,
@@ -155,13 +157,8 @@ export class EngineHost implements ContainerHost, Closable {
   async info(signal?: AbortSignal): Promise<EngineInfo> {
     return this.call('read engine info', async () => {
       const [info, version] = await Promise.all([this.docker.info(), this.docker.version()]);
-      return toEngineInfo(info, version, await this.archVariant(signal));
+      return toEngineInfo(info, version);
     });
-  }
-
-  /** The engine's own platform variant where its API gives one; the compatible API does not. */
-  protected async archVariant(_signal?: AbortSignal): Promise<string | undefined> {
-    return undefined;
   }
 
   async hasImage(ref: string, signal?: AbortSignal): Promise<boolean> {
@@ -263,8 +260,8 @@ export class EngineHost implements ContainerHost, Closable {
       const ids = new Map<string, string>();
       for (const name of startOrder(spec)) {
         const svc = spec.services[name]!;
-        for (const [dep, d] of Object.entries(svc.dependsOn ?? {})) {
-          await this.waitForCondition(dep, ids.get(dep)!, d.condition, onProgress, signal);
+        for (const [dep, condition] of Object.entries(serviceDependencies(svc))) {
+          await this.waitForCondition(dep, ids.get(dep)!, condition, onProgress, signal);
         }
         const imageId = images.get(svc.image)!;
         const current = existing.get(name);
@@ -546,7 +543,7 @@ export class EngineHost implements ContainerHost, Closable {
         all.push(...this.decodeLogs(service, !!c.Config?.Tty, [Buffer.from(raw)], true));
       }
       // Interleave services by time, as `docker compose logs` does; the sort keeps each service's order.
-      yield* all.sort((a, b) => (a.at ?? '').localeCompare(b.at ?? ''));
+      yield* all.sort((a, b) => (timeKey(a.at) < timeKey(b.at) ? -1 : timeKey(a.at) > timeKey(b.at) ? 1 : 0));
       return;
     }
 

@@ -146,8 +146,8 @@ export function projectLabels(spec: StackSpec): Record<string, string> {
 
 export function containerLabels(spec: StackSpec, service: string, imageId: string | undefined): Record<string, string> {
   const svc = spec.services[service]!;
-  const dependsOn = Object.entries(svc.dependsOn ?? {})
-    .map(([dep, d]) => `${dep}:${d.condition}:false`)
+  const dependsOn = Object.entries(serviceDependencies(svc))
+    .map(([dep, condition]) => `${dep}:${condition}:false`)
     .join(',');
   return {
     ...(svc.labels ?? {}),
@@ -273,6 +273,16 @@ export function toCreateOptions(spec: StackSpec, service: string, imageId?: stri
   };
 }
 
+type Condition = NonNullable<ServiceSpec['dependsOn']>[string]['condition'];
+
+/** `depends_on`, plus the service whose network a `network_mode: service:<name>` joins (it must run first). */
+export function serviceDependencies(svc: ServiceSpec): Record<string, Condition> {
+  const deps: Record<string, Condition> = {};
+  if (svc.networkMode?.startsWith('service:')) deps[svc.networkMode.slice('service:'.length)] = 'service_started';
+  for (const [dep, d] of Object.entries(svc.dependsOn ?? {})) deps[dep] = d.condition;
+  return deps;
+}
+
 /** Services in an order where every service comes after the ones it depends on (validated acyclic). */
 export function startOrder(spec: StackSpec): string[] {
   const out: string[] = [];
@@ -280,7 +290,7 @@ export function startOrder(spec: StackSpec): string[] {
   const visit = (name: string): void => {
     if (seen.has(name)) return;
     seen.add(name);
-    for (const dep of Object.keys(spec.services[name]?.dependsOn ?? {}).sort()) if (spec.services[dep]) visit(dep);
+    for (const dep of Object.keys(serviceDependencies(spec.services[name]!)).sort()) if (spec.services[dep]) visit(dep);
     out.push(name);
   };
   for (const name of Object.keys(spec.services).sort()) visit(name);
@@ -289,7 +299,7 @@ export function startOrder(spec: StackSpec): string[] {
 
 /** The same order from containers' `com.docker.compose.depends_on` labels, for stacks we only see on the engine. */
 export function startOrderFromLabels(containers: { service: string; dependsOn: string }[]): string[] {
-  const deps = new Map(containers.map((c) => [c.service, c.dependsOn.split(',').filter(Boolean).map((d) => d.split(':')[0]!)]));
+  const deps = new Map(containers.map((c) => [c.service, c.dependsOn.split(',').filter(Boolean).map((d) => d.split(':')[0]!).sort()]));
   const out: string[] = [];
   const seen = new Set<string>();
   const visit = (name: string): void => {
@@ -524,6 +534,16 @@ export class LineSplitter {
   }
 }
 
+/**
+ * A sortable key for the engines' RFC 3339 times: Docker trims trailing zeros of the nanoseconds
+ * (`.78832Z` is earlier than `.788326957Z`, which plain string order gets wrong), Podman gives seconds.
+ */
+export function timeKey(at: string | undefined): string {
+  const m = /^([^.Z+]+?)(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})?$/.exec(at ?? '');
+  if (!m) return at ?? '';
+  return `${m[1]}.${(m[2] ?? '').padEnd(9, '0')}`;
+}
+
 /** `timestamps=true` prefixes each line with an RFC 3339 time and a space. */
 export function splitTimestamp(line: string): { at?: string; line: string } {
   const m = /^(\d{4}-\d{2}-\d{2}T[0-9:.]+(?:Z|[+-]\d{2}:\d{2})) (.*)$/s.exec(line);
@@ -619,7 +639,8 @@ interface ForeignError {
 export function engineMessage(e: unknown): string {
   const f = (e ?? {}) as ForeignError;
   if (f.json && typeof f.json === 'object' && !Buffer.isBuffer(f.json) && typeof f.json.message === 'string') return f.json.message;
-  return f.message ?? String(e);
+  // Streamed requests (pull, logs) carry the engine's message only inside dockerode's own text.
+  return (f.message ?? String(e)).replace(/^\(HTTP code \d+\) [^-]*- /, '').trim();
 }
 
 export const statusOf = (e: unknown): number | undefined => (e as ForeignError | undefined)?.statusCode;

@@ -195,9 +195,12 @@ function findCycle(services: Obj): string[] | undefined {
     if (state.get(n) === 'visiting') return [...stack.slice(stack.indexOf(n)), n];
     state.set(n, 'visiting');
     stack.push(n);
-    const deps = isObj(services[n]) && isObj((services[n] as Obj).dependsOn) ? Object.keys((services[n] as Obj).dependsOn as Obj) : [];
+    const svc = isObj(services[n]) ? (services[n] as Obj) : {};
+    const deps = isObj(svc.dependsOn) ? Object.keys(svc.dependsOn) : [];
+    // `network_mode: service:<x>` needs x running first, like a dependency.
+    if (isStr(svc.networkMode) && svc.networkMode.startsWith('service:')) deps.push(svc.networkMode.slice('service:'.length));
     for (const d of deps) {
-      if (!Object.hasOwn(services, d)) continue;
+      if (!Object.hasOwn(services, d) || d === n) continue;
       const c = visit(d);
       if (c) return c;
     }
