@@ -484,6 +484,249 @@ part_images() {
   return 0
 }
 
+# ------------------------------------------------------------------------------------- node_exporter
+HOST_EXPORTER=127.0.0.1:9110
+
+exporter_ok() { curl -sf --max-time 5 "http://$1/metrics" 2>/dev/null | grep -q '^node_memory_MemAvailable_bytes'; }
+
+# start_exporter PIDFILE ADDRESS [PREFIX...]: one prometheus-node-exporter on ADDRESS (PREFIX: nsenter).
+start_exporter() {
+  local pidfile=$1 addr=$2
+  shift 2
+  exporter_ok "$addr" && return 0
+  stop_pidfile "$pidfile" 3
+  spawn "$LOGDIR/node-exporter-${addr//[:.]/-}.log" "$@" prometheus-node-exporter --web.listen-address="$addr"
+  echo "$SPAWNED" >"$pidfile"
+  wait_for 20 exporter_ok "$addr" || fail "node_exporter on $addr: no node_memory_MemAvailable_bytes after 20 s" || return 1
+}
+
+part_node_exporter() {
+  command -v prometheus-node-exporter >/dev/null || fail 'prometheus-node-exporter is not installed' || return 1
+  start_exporter "$RUN/node-exporter.pid" "$HOST_EXPORTER" || return 1
+  PART[nodeExporter]="{\"url\":\"http://$HOST_EXPORTER/metrics\"}"
+}
+
+# ------------------------------------------------------------------------------------------- devices
+# Each test device is a network namespace with its own address on a veth link to a host bridge, its own
+# sshd (key login as root; DOCKER_HOST points `docker system dial-stdio` at the device's engine), its
+# own dockerd (unix socket, and TCP with TLS client certificates) and its own node_exporter.
+DEVICES=(dev1 dev2)
+NET=10.231.0
+HOST_ADDR=$NET.1
+BRIDGE=wt-br0
+SSH_DIR=$LIB/ssh
+SSH_KEY=$SSH_DIR/id_ed25519
+KNOWN_HOSTS=$SSH_DIR/known_hosts
+TLS=$LIB/tls
+
+dev_addr() { echo "$NET.1${1#dev}"; }
+dev_sock() { echo "$RUN/$1/docker.sock"; }
+
+ensure_bridge() {
+  ip link show "$BRIDGE" >/dev/null 2>&1 || try "creating bridge $BRIDGE" ip link add "$BRIDGE" type bridge || return 1
+  ip -4 addr show dev "$BRIDGE" | grep -q " $HOST_ADDR/24 " ||
+    try "address on $BRIDGE" ip addr add "$HOST_ADDR/24" dev "$BRIDGE" || return 1
+  try "bringing $BRIDGE up" ip link set "$BRIDGE" up || return 1
+  # Docker and netavark set FORWARD's policy to DROP; device-to-device traffic crosses the bridge.
+  iptables -C FORWARD -i "$BRIDGE" -o "$BRIDGE" -j ACCEPT 2>/dev/null ||
+    try 'iptables rule for the device bridge' iptables -I FORWARD -i "$BRIDGE" -o "$BRIDGE" -j ACCEPT
+}
+
+ensure_netns() {
+  local dev=$1 addr
+  addr=$(dev_addr "$dev")
+  [ -e "/var/run/netns/$dev" ] || try "ip netns add $dev" ip netns add "$dev" || return 1
+  if ! ip link show "wt-$dev" >/dev/null 2>&1; then
+    ip -n "$dev" link del eth0 >/dev/null 2>&1
+    try "veth for $dev" ip link add "wt-$dev" type veth peer name eth0 netns "$dev" || return 1
+  fi
+  try "veth wt-$dev on $BRIDGE" ip link set "wt-$dev" master "$BRIDGE" up || return 1
+  try "lo up in $dev" ip -n "$dev" link set lo up || return 1
+  try "eth0 up in $dev" ip -n "$dev" link set eth0 up || return 1
+  ip -n "$dev" -4 addr show dev eth0 | grep -q " $addr/24 " ||
+    try "address $addr in $dev" ip -n "$dev" addr add "$addr/24" dev eth0 || return 1
+  try "default route in $dev" ip -n "$dev" route replace default via "$HOST_ADDR"
+}
+
+# sign_cert NAME CN EXTENSIONS: a key and a certificate signed by the test CA, under $TLS.
+sign_cert() {
+  local name=$1 cn=$2 ext=$3
+  mkdir -p "$(dirname "$TLS/$name")"
+  try "key $name" openssl genrsa -out "$TLS/$name-key.pem" 2048 || return 1
+  try "csr $name" openssl req -new -key "$TLS/$name-key.pem" -subj "/CN=$cn" -out "$TLS/$name.csr" || return 1
+  printf '%s\n' "$ext" >"$TLS/$name.ext"
+  try "sign $name" openssl x509 -req -in "$TLS/$name.csr" -CA "$TLS/ca.pem" -CAkey "$TLS/ca-key.pem" -CAcreateserial \
+    -days 3650 -sha256 -extfile "$TLS/$name.ext" -out "$TLS/$name-cert.pem" || return 1
+  rm -f "$TLS/$name.csr" "$TLS/$name.ext"
+  chmod 600 "$TLS/$name-key.pem"
+}
+
+# cert_valid CERT [IP]: signed by the current CA, valid for one more day, and (for servers) covering IP.
+cert_valid() {
+  openssl verify -CAfile "$TLS/ca.pem" "$1" >/dev/null 2>&1 &&
+    openssl x509 -checkend 86400 -noout -in "$1" >/dev/null 2>&1 &&
+    { [ -z "$2" ] || openssl x509 -noout -text -in "$1" 2>/dev/null | grep -q "IP Address:$2\b"; }
+}
+
+ensure_ca() {
+  mkdir -p "$TLS"
+  chmod 700 "$TLS"
+  if ! openssl x509 -checkend 86400 -noout -in "$TLS/ca.pem" >/dev/null 2>&1; then
+    try 'CA key' openssl genrsa -out "$TLS/ca-key.pem" 2048 || return 1
+    try 'CA certificate' openssl req -x509 -new -key "$TLS/ca-key.pem" -sha256 -days 3650 -subj '/CN=warren-test CA' \
+      -addext 'basicConstraints=critical,CA:TRUE' -addext 'keyUsage=critical,keyCertSign,cRLSign' -out "$TLS/ca.pem" || return 1
+  fi
+  cert_valid "$TLS/client-cert.pem" ||
+    sign_cert client warren-test-client $'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment'
+}
+
+ensure_server_cert() {
+  local dev=$1 addr
+  addr=$(dev_addr "$dev")
+  cert_valid "$TLS/$dev/server-cert.pem" "$addr" && return 0
+  sign_cert "$dev/server" "$dev" "subjectAltName=IP:$addr,IP:127.0.0.1,DNS:$dev,DNS:localhost
+extendedKeyUsage=serverAuth
+keyUsage=critical,digitalSignature,keyEncipherment" || return 1
+  CERT_CHANGED=1
+}
+
+ensure_ssh_keys() {
+  mkdir -p "$SSH_DIR" /run/sshd
+  chmod 700 "$SSH_DIR"
+  [ -s "$SSH_KEY" ] || try 'ssh client key' ssh-keygen -q -t ed25519 -N '' -C warren-test -f "$SSH_KEY" || return 1
+  cp "$SSH_KEY.pub" "$SSH_DIR/authorized_keys"
+  chmod 600 "$SSH_DIR/authorized_keys"
+  local dev lines=''
+  for dev in "${DEVICES[@]}"; do
+    [ -s "$SSH_DIR/${dev}_host_ed25519_key" ] ||
+      try "host key of $dev" ssh-keygen -q -t ed25519 -N '' -C "$dev" -f "$SSH_DIR/${dev}_host_ed25519_key" || return 1
+    lines+="$(dev_addr "$dev") $(cut -d' ' -f1,2 "$SSH_DIR/${dev}_host_ed25519_key.pub")"$'\n'
+  done
+  printf '%s' "$lines" >"$KNOWN_HOSTS"
+}
+
+ssh_dev() {
+  local dev=$1
+  shift
+  ssh -i "$SSH_KEY" -o UserKnownHostsFile="$KNOWN_HOSTS" -o StrictHostKeyChecking=yes -o BatchMode=yes \
+    -o ConnectTimeout=5 -o LogLevel=ERROR "root@$(dev_addr "$dev")" "$@"
+}
+
+sshd_config() {
+  local dev=$1
+  cat <<CONF
+# sshd of warren test device $dev (written by scripts/test-env.sh)
+ListenAddress $(dev_addr "$dev"):22
+HostKey $SSH_DIR/${dev}_host_ed25519_key
+PidFile $RUN/$dev/sshd.pid
+AuthorizedKeysFile $SSH_DIR/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+Subsystem sftp /usr/lib/openssh/sftp-server
+CONF
+}
+
+ensure_sshd() {
+  local dev=$1 conf=$LIB/$1/sshd_config
+  mkdir -p "$LIB/$dev" "$RUN/$dev"
+  if [ "$(cat "$conf" 2>/dev/null)" != "$(sshd_config "$dev")" ]; then
+    sshd_config "$dev" >"$conf"
+    stop_pidfile "$RUN/$dev/sshd.pid" 3
+  fi
+  pid_alive "$RUN/$dev/sshd.pid" && ssh_dev "$dev" true 2>/dev/null && return 0
+  stop_pidfile "$RUN/$dev/sshd.pid" 3
+  spawn "$LOGDIR/$dev-sshd.log" nsenter --net="/var/run/netns/$dev" /usr/sbin/sshd -f "$conf" \
+    -o "SetEnv=DOCKER_HOST=unix://$(dev_sock "$dev")" -E "$LOGDIR/$dev-sshd.log"
+  wait_for 15 ssh_dev "$dev" true ||
+    fail "sshd of $dev: no key login to root@$(dev_addr "$dev") after 15 s (see $LOGDIR/$dev-sshd.log)"
+}
+
+dev_tls_ping() {
+  [ "$(curl -sf --max-time 3 --cacert "$TLS/ca.pem" --cert "$TLS/client-cert.pem" --key "$TLS/client-key.pem" \
+    "https://$(dev_addr "$1"):2376/_ping")" = OK ]
+}
+
+dev_docker_ok() { docker_ping "$(dev_sock "$1")" && dev_tls_ping "$1"; }
+
+start_dockerd() {
+  local dev=$1 addr
+  addr=$(dev_addr "$dev")
+  [ "$CERT_CHANGED" = 1 ] && stop_pidfile "$RUN/$dev/docker.pid" 30
+  dev_docker_ok "$dev" && return 0
+  # A daemon still starting keeps its pid file; give it time before replacing it.
+  pid_alive "$RUN/$dev/docker.pid" && wait_for 30 dev_docker_ok "$dev" && return 0
+  stop_pidfile "$RUN/$dev/docker.pid" 30
+  rm -f "$(dev_sock "$dev")"
+  mkdir -p "$LIB/$dev/docker" "$RUN/$dev/exec"
+  [ -f "$LIB/$dev/daemon.json" ] || echo '{}' >"$LIB/$dev/daemon.json"
+  # nsenter, not `ip netns exec`: the latter remounts /sys and dockerd then finds no devices cgroup.
+  spawn "$LOGDIR/$dev-dockerd.log" nsenter --net="/var/run/netns/$dev" dockerd \
+    --config-file "$LIB/$dev/daemon.json" --data-root "$LIB/$dev/docker" --exec-root "$RUN/$dev/exec" \
+    --pidfile "$RUN/$dev/docker.pid" --cgroup-parent "warren-$dev" \
+    -H "unix://$(dev_sock "$dev")" -H "tcp://$addr:2376" \
+    --tlsverify --tlscacert "$TLS/ca.pem" --tlscert "$TLS/$dev/server-cert.pem" --tlskey "$TLS/$dev/server-key.pem"
+  STARTED_DOCKERD+=("$dev")
+}
+
+# Brings up everything of one device but waits not for its dockerd, so that the engines start side by side.
+device_start() {
+  local dev=$1
+  CERT_CHANGED=0
+  ensure_netns "$dev" || return 1
+  ensure_server_cert "$dev" || return 1
+  ensure_sshd "$dev" || return 1
+  start_exporter "$RUN/$dev/node-exporter.pid" "$(dev_addr "$dev"):9100" nsenter --net="/var/run/netns/$dev" || return 1
+  start_dockerd "$dev"
+}
+
+device_finish() {
+  local dev=$1 root
+  wait_for 60 dev_docker_ok "$dev" ||
+    fail "dockerd of $dev: no answer on $(dev_sock "$dev") and https://$(dev_addr "$dev"):2376 after 60 s (see $LOGDIR/$dev-dockerd.log)" || return 1
+  load_images "unix://$(dev_sock "$dev")" || return 1
+  # What the suites do: reach the device's engine through SSH (dial-stdio honours the session's DOCKER_HOST).
+  root=$(ssh_dev "$dev" docker info --format '{{.DockerRootDir}}' 2>&1)
+  [ "$root" = "$LIB/$dev/docker" ] || fail "ssh to $dev does not reach its own dockerd: docker info said '$root'" || return 1
+}
+
+device_json() {
+  local dev=$1 addr
+  addr=$(dev_addr "$dev")
+  printf '{"id":"%s","address":"%s","netns":"%s",' "$dev" "$addr" "$dev"
+  printf '"ssh":{"host":"%s","port":22,"username":"root","privateKeyPath":"%s","knownHostsPath":"%s"},' "$addr" "$SSH_KEY" "$KNOWN_HOSTS"
+  printf '"docker":{"socket":"%s","tcp":{"host":"%s","port":2376,"tls":{"ca":"%s","cert":"%s","key":"%s"}}},' \
+    "$(dev_sock "$dev")" "$addr" "$TLS/ca.pem" "$TLS/client-cert.pem" "$TLS/client-key.pem"
+  printf '"nodeExporter":{"url":"http://%s:9100/metrics"}}' "$addr"
+}
+
+part_devices() {
+  local dev b ok=() failed=() json sep=''
+  local -A started=()
+  STARTED_DOCKERD=()
+  for b in ip nsenter sshd ssh dockerd openssl prometheus-node-exporter; do
+    command -v "$b" >/dev/null || fail "$b is not installed" || return 1
+  done
+  ensure_bridge && ensure_ca && ensure_ssh_keys || return 1
+  for dev in "${DEVICES[@]}"; do
+    if device_start "$dev"; then started[$dev]=1; else failed+=("$dev: $LAST_ERR"); fi
+  done
+  for dev in "${DEVICES[@]}"; do
+    [ -n "${started[$dev]}" ] || continue
+    if device_finish "$dev"; then ok+=("$dev"); else failed+=("$dev: $LAST_ERR"); fi
+  done
+  [ ${#STARTED_DOCKERD[@]} -gt 0 ] && NOTE="started the engines of ${STARTED_DOCKERD[*]}"
+  [ ${#ok[@]} -gt 0 ] || { LAST_ERR=$(printf '%s; ' "${failed[@]}"); return 1; }
+  json='['
+  for dev in "${ok[@]}"; do json+="$sep$(device_json "$dev")"; sep=,; done
+  PART[devices]="$json]"
+  PART[network]="{\"cidr\":\"$NET.0/24\",\"hostAddress\":\"$HOST_ADDR\",\"bridge\":\"$BRIDGE\"}"
+  # Devices that did come up stay recorded; the error names the others.
+  [ ${#failed[@]} -eq 0 ] || { ERR[devices]=$(printf '%s; ' "${failed[@]}"); say "  FAIL  devices: ${ERR[devices]}"; }
+  return 0
+}
+
 # ------------------------------------------------------------------------------------------ commands
 cmd_up() {
   local t0=$SECONDS
@@ -491,7 +734,9 @@ cmd_up() {
   part apt part_apt
   part docker part_docker
   part podman part_podman
+  part nodeExporter part_node_exporter
   part images part_images
+  part devices part_devices
   say "warren test environment: up done in $((SECONDS - t0)) s; state: $STATE"
 }
 
