@@ -5,7 +5,7 @@
 import { describeError, WarrenError } from '../errors.js';
 import type { HostReading, MetricsSource } from '../providers/metrics-source.js';
 import { deriveSample, type DeriveOptions } from './derive.js';
-import { classifyDevice } from './device-state.js';
+import { classifyDevice, DEFAULT_OFFLINE_AFTER_INTERVALS, DEFAULT_STALE_AFTER_INTERVALS } from './device-state.js';
 import type { SummaryDevice } from './aggregate.js';
 import type { DerivedSample, DeviceFigures, DeviceStatus, Dropped } from './types.js';
 
@@ -66,6 +66,8 @@ interface Entry {
   target: PollTarget;
   since: number;
   timer?: unknown;
+  /** Fires when the state would next change if no reading came, so stale/offline show on time. */
+  stateTimer?: unknown;
   /** The current attempt, including its bookkeeping. */
   attempt?: Promise<void>;
   controller?: AbortController;
@@ -209,6 +211,8 @@ export class Poller {
   private release(entry: Entry): void {
     if (entry.timer !== undefined) this.clock.clearTimeout(entry.timer);
     entry.timer = undefined;
+    if (entry.stateTimer !== undefined) this.clock.clearTimeout(entry.stateTimer);
+    entry.stateTimer = undefined;
     entry.halted = true;
     entry.controller?.abort(new WarrenError('WARREN_ERR_TIMEOUT', 'polling stopped'));
   }
@@ -311,6 +315,18 @@ export class Poller {
     if (!previous || previous.state !== status.state || previous.reason !== status.reason) {
       this.emit('onStateChange', entry.target.deviceId, status, previous);
     }
+    if (entry.stateTimer !== undefined) this.clock.clearTimeout(entry.stateTimer);
+    entry.stateTimer = undefined;
+    if (!this.running || status.state === 'offline' || this.entries.get(entry.target.deviceId) !== entry) return;
+    const intervals =
+      status.state === 'fresh'
+        ? (this.options.staleAfterIntervals ?? DEFAULT_STALE_AFTER_INTERVALS)
+        : Math.max(this.options.staleAfterIntervals ?? DEFAULT_STALE_AFTER_INTERVALS, this.options.offlineAfterIntervals ?? DEFAULT_OFFLINE_AFTER_INTERVALS);
+    const changeAt = (entry.lastReadingAt ?? entry.since) + intervals * this.baseInterval(entry) + 1;
+    entry.stateTimer = this.clock.setTimeout(() => {
+      entry.stateTimer = undefined;
+      this.evaluate(entry);
+    }, Math.max(0, changeAt - this.clock.now()));
   }
 
   private emit<K extends keyof PollerCallbacks>(name: K, ...args: Parameters<NonNullable<PollerCallbacks[K]>>): void {
