@@ -1,5 +1,6 @@
 import t from 'tap';
 import { forEachEngine } from './engines.js';
+import type { EventRecord } from '../../../../core/store/index.js';
 
 const conflict = { code: 'WARREN_ERR_CONFLICT' };
 const notFound = { code: 'WARREN_ERR_NOT_FOUND' };
@@ -164,7 +165,7 @@ forEachEngine(t, async (t, env) => {
 
   t.test('events are bounded to the newest N and can be read after an id', async (t) => {
     const bounded = await env.open({ eventsToKeep: 5, migrate: false });
-    const appended = [];
+    const appended: EventRecord[] = [];
     for (let i = 0; i < 12; i++) appended.push(await bounded.events.append({ domain: i % 2 ? 'apps' : 'devices', type: 'changed', payload: { i, nested: { ok: true } }, at: 1_000 + i }));
     t.ok(appended.every((e, i) => i === 0 || e.id > appended[i - 1]!.id), 'ids increase');
     const kept = await bounded.events.list({ limit: 100 });
