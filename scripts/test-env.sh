@@ -112,7 +112,8 @@ part() {
     ERR[$name]=${LAST_ERR:-failed without a reason (see $LOG)}
     say "  FAIL  $name ($((SECONDS - t0)) s): ${ERR[$name]}"
   fi
-  write_state
+  # A slow part is worth publishing at once; quick ones wait for the final write (node costs ~0.5 s).
+  [ $((SECONDS - t0)) -ge 2 ] && write_state
 }
 
 # ---------------------------------------------------------------------------------------------- apt
@@ -120,10 +121,9 @@ PACKAGES=(docker.io podman uidmap runc openssh-server openssh-client prometheus-
   debootstrap busybox-static iproute2 iptables mosquitto mosquitto-clients openssl psmisc curl util-linux)
 
 missing_packages() {
-  local p
-  for p in "${PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || echo "$p"
-  done
+  local installed
+  installed=$(dpkg-query -W -f='${Package} ${Status}\n' "${PACKAGES[@]}" 2>/dev/null | awk '/ install ok installed$/ { print $1 }')
+  printf '%s\n' "${PACKAGES[@]}" | grep -vxF "$installed"
 }
 
 part_apt() {
@@ -310,7 +310,11 @@ build_web_rootfs() {
   printf 'root:x:0:\nnogroup:x:65534:\n' >"$dir"/etc/group
 }
 
-image_hash() {
+# Filled once per run by part_images (command substitutions run in subshells and cannot fill it).
+declare -A HASH_CACHE=()
+image_hash() { if [ -n "${HASH_CACHE[$1]}" ]; then echo "${HASH_CACHE[$1]}"; else compute_image_hash "$1"; fi; }
+
+compute_image_hash() {
   local name=$1 base
   if [ "$name" = web ]; then base="busybox $(sha256sum /bin/busybox) $(declare -f build_web_rootfs)"
   else base=$(rootfs_key "${IMG_PACKAGES[$name]}"); fi
@@ -440,6 +444,7 @@ DOCKER_SOCK_URL=unix:///var/run/docker.sock
 part_images() {
   [ -n "${PART[docker]}" ] || fail 'needs the local docker engine' || return 1
   local name pkgs missing=() failed=() pids=() i
+  for name in "${IMAGES[@]}"; do HASH_CACHE[$name]=$(compute_image_hash "$name"); done
   # The debootstraps are network-bound: run them side by side.
   for name in "${IMAGES[@]}"; do
     pkgs=${IMG_PACKAGES[$name]}
@@ -635,13 +640,16 @@ ensure_sshd() {
     sshd_config "$dev" >"$conf"
     stop_pidfile "$RUN/$dev/sshd.pid" 3
   fi
-  pid_alive "$RUN/$dev/sshd.pid" && ssh_dev "$dev" true 2>/dev/null && return 0
+  # A live sshd answering on its port is enough here; device_finish logs in through it anyway.
+  pid_alive "$RUN/$dev/sshd.pid" && tcp_open "$(dev_addr "$dev")" 22 && return 0
   stop_pidfile "$RUN/$dev/sshd.pid" 3
   spawn "$LOGDIR/$dev-sshd.log" nsenter --net="/var/run/netns/$dev" /usr/sbin/sshd -f "$conf" \
     -o "SetEnv=DOCKER_HOST=unix://$(dev_sock "$dev")" -E "$LOGDIR/$dev-sshd.log"
   wait_for 15 ssh_dev "$dev" true ||
     fail "sshd of $dev: no key login to root@$(dev_addr "$dev") after 15 s (see $LOGDIR/$dev-sshd.log)"
 }
+
+tcp_open() { timeout 2 bash -c ">/dev/tcp/$1/$2" 2>/dev/null; }
 
 dev_tls_ping() {
   [ "$(curl -sf --max-time 3 --cacert "$TLS/ca.pem" --cert "$TLS/client-cert.pem" --key "$TLS/client-key.pem" \
@@ -683,11 +691,15 @@ device_start() {
 
 device_finish() {
   local dev=$1 root
+  # What the suites do: reach the device's engine through SSH (dial-stdio honours the session's
+  # DOCKER_HOST). Logins cost a second each on a busy machine, so this one runs while images load.
+  (wait_for 60 dev_docker_ok "$dev" && ssh_dev "$dev" docker info --format '{{.DockerRootDir}}' >"$RUN/$dev/ssh-check" 2>&1) &
+  local check=$!
   wait_for 60 dev_docker_ok "$dev" ||
     fail "dockerd of $dev: no answer on $(dev_sock "$dev") and https://$(dev_addr "$dev"):2376 after 60 s (see $LOGDIR/$dev-dockerd.log)" || return 1
   load_images "unix://$(dev_sock "$dev")" || return 1
-  # What the suites do: reach the device's engine through SSH (dial-stdio honours the session's DOCKER_HOST).
-  root=$(ssh_dev "$dev" docker info --format '{{.DockerRootDir}}' 2>&1)
+  wait "$check"
+  root=$(cat "$RUN/$dev/ssh-check")
   [ "$root" = "$LIB/$dev/docker" ] || fail "ssh to $dev does not reach its own dockerd: docker info said '$root'" || return 1
 }
 
@@ -727,7 +739,37 @@ part_devices() {
   return 0
 }
 
+# ------------------------------------------------------------------------------ the machine's own services
+# Recorded when they answer; they belong to the machine (trust auth, shared), so they are only used
+# where isolation does not matter, e.g. the store's Postgres tests.
+PG_URL=postgres://postgres@127.0.0.1:5432/postgres
+
+pg_answers() { PGCONNECT_TIMEOUT=3 psql "$PG_URL" -XtAc 'select 1' 2>/dev/null | grep -qx 1; }
+
+part_postgres() {
+  command -v psql >/dev/null || fail 'psql is not installed (the machine has no PostgreSQL)' || return 1
+  if ! pg_answers; then
+    # It is meant to run already; one attempt to start a stopped cluster costs nothing.
+    command -v pg_ctlcluster >/dev/null && try 'pg_ctlcluster 15 main start' pg_ctlcluster 15 main start
+    wait_for 15 pg_answers || fail "no answer from $PG_URL (the machine's PostgreSQL, trust auth)" || return 1
+    NOTE='started the machine cluster'
+  fi
+  PART[postgres]="{\"url\":\"$PG_URL\"}"
+}
+
+part_chromium() {
+  [ -x /usr/bin/chromium ] || fail '/usr/bin/chromium missing (package chromium)' || return 1
+  PART[chromium]='{"path":"/usr/bin/chromium"}'
+}
+
+part_mosquitto() {
+  [ -x /usr/sbin/mosquitto ] || fail '/usr/sbin/mosquitto missing (package mosquitto)' || return 1
+  PART[mosquitto]='{"bin":"/usr/sbin/mosquitto"}'
+}
+
 # ------------------------------------------------------------------------------------------ commands
+ALL_PARTS=(apt docker podman nodeExporter images devices postgres chromium mosquitto)
+
 cmd_up() {
   local t0=$SECONDS
   say "warren test environment: up (log: $LOG)"
@@ -737,25 +779,70 @@ cmd_up() {
   part nodeExporter part_node_exporter
   part images part_images
   part devices part_devices
-  say "warren test environment: up done in $((SECONDS - t0)) s; state: $STATE"
+  part postgres part_postgres
+  part chromium part_chromium
+  part mosquitto part_mosquitto
+  write_state
+  say "warren test environment: up done in $((SECONDS - t0)) s (${#ERR[@]} part(s) with errors); state: $STATE"
 }
 
+# Checks what is running now, whatever state.json says; changes nothing.
 cmd_status() {
-  if [ ! -f "$STATE" ]; then echo "no $STATE: run bash scripts/test-env.sh up"; return 1; fi
-  local bad=0
-  check() { if "${@:2}" >/dev/null 2>&1; then echo "  ok    $1"; else echo "  DOWN  $1"; bad=1; fi; }
+  local bad=0 dev name
+  check() {
+    if "${@:2}" >/dev/null 2>&1; then echo "  ok    $1"; else echo "  DOWN  $1"; bad=1; fi
+  }
   check "docker $DOCKER_SOCK" docker_ping "$DOCKER_SOCK"
   check "podman $PODMAN_SOCK" podman_ping "$PODMAN_SOCK"
-  node -e 'const s=require(process.argv[1]); for (const [k,v] of Object.entries(s.errors??{})) console.log(`  error ${k}: ${v}`)' "$STATE"
+  check "node_exporter $HOST_EXPORTER" exporter_ok "$HOST_EXPORTER"
+  for name in "${IMAGES[@]}"; do
+    check "image ${IMG_REF[$name]} (local docker)" docker image inspect "${IMG_REF[$name]}"
+  done
+  for dev in "${DEVICES[@]}"; do
+    check "$dev dockerd $(dev_sock "$dev")" docker_ping "$(dev_sock "$dev")"
+    check "$dev dockerd https://$(dev_addr "$dev"):2376 (TLS)" dev_tls_ping "$dev"
+    check "$dev sshd $(dev_addr "$dev"):22" tcp_open "$(dev_addr "$dev")" 22
+    check "$dev node_exporter $(dev_addr "$dev"):9100" exporter_ok "$(dev_addr "$dev"):9100"
+  done
+  check "postgres $PG_URL" pg_answers
+  if [ -f "$STATE" ]; then
+    node -e 'const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+      for (const [k, v] of Object.entries(s.errors ?? {})) console.log(`  error ${k}: ${v}`);
+      console.log(`  state ${process.argv[1]} written ${s.updatedAt}`);' "$STATE"
+  else
+    echo "  no $STATE: run bash scripts/test-env.sh up"
+    bad=1
+  fi
   return $bad
 }
 
 cmd_down() {
+  local dev k
   say "warren test environment: down"
-  stop_pidfile "$RUN/podman.pid" 10 && rm -f "$PODMAN_SOCK"
-  if [ -f "$RUN/started-dockerd" ]; then stop_pidfile /var/run/docker.pid 30; rm -f "$RUN/started-dockerd"; fi
-  local k
-  for k in docker podman; do ERR[$k]='stopped by scripts/test-env.sh down'; done
+  for dev in "${DEVICES[@]}"; do
+    # dockerd stops its containers on TERM; give it the time to.
+    stop_pidfile "$RUN/$dev/docker.pid" 40
+    stop_pidfile "$RUN/$dev/sshd.pid" 5
+    stop_pidfile "$RUN/$dev/node-exporter.pid" 5
+    [ -e "/var/run/netns/$dev" ] && try "ip netns del $dev" ip netns del "$dev"
+    ip link show "wt-$dev" >/dev/null 2>&1 && try "ip link del wt-$dev" ip link del "wt-$dev"
+    rm -rf "${RUN:?}/$dev"
+    say "  down  $dev"
+  done
+  ip link show "$BRIDGE" >/dev/null 2>&1 && try "ip link del $BRIDGE" ip link del "$BRIDGE"
+  while iptables -C FORWARD -i "$BRIDGE" -o "$BRIDGE" -j ACCEPT 2>/dev/null; do
+    iptables -D FORWARD -i "$BRIDGE" -o "$BRIDGE" -j ACCEPT || break
+  done
+  stop_pidfile "$RUN/node-exporter.pid" 5 && say "  down  nodeExporter"
+  stop_pidfile "$RUN/podman.pid" 10 && rm -f "$PODMAN_SOCK" && say "  down  podman"
+  # The local engine is stopped only if this script started it; images and caches stay either way.
+  if [ -f "$RUN/started-dockerd" ]; then
+    stop_pidfile /var/run/docker.pid 40
+    rm -f "$RUN/started-dockerd"
+    say "  down  docker"
+  fi
+  PART=()
+  for k in "${ALL_PARTS[@]}"; do ERR[$k]='the test environment is down: run bash scripts/test-env.sh up'; done
   write_state
   say "warren test environment: down done"
 }
@@ -765,10 +852,11 @@ main() {
   mkdir -p "$LIB" "$CACHE" "$RUN" "$LOGDIR" "$(dirname "$LOG")"
   local cmd=${1:-}
   case $cmd in
-    up | down | status) ;;
+    status) cmd_status; exit ;;
+    up | down) ;;
     *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
   esac
-  # Suites of several people may call `up` at once; the second run waits and then finds all up.
+  # Several people's suites may call `up` at once; a second run waits, then finds everything up.
   exec 9>"$RUN/lock"
   if ! flock -w 3600 9; then echo "test-env.sh: another run holds $RUN/lock" >&2; exit 1; fi
   log "=== $cmd (pid $$)"
