@@ -365,7 +365,7 @@ export function validateManifestDocument(data: unknown, source: string): AppMani
     categories: w.categories,
     ...(w.icon !== undefined ? { icon: w.icon } : {}),
     ...(w.website !== undefined ? { website: w.website } : {}),
-    main: { service: w.main.service, port: w.main.port, path: w.main.path ?? '/' },
+    main: { service: w.main.service, ...(w.main.port !== undefined ? { port: w.main.port } : {}), path: w.main.path ?? '/' },
     requires: {
       architectures: w.requires?.architectures ?? [],
       ...(memoryBytes !== undefined ? { memoryBytes } : {}),

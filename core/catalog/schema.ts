@@ -209,11 +209,11 @@ const warrenSchema = {
     website: { type: 'string' },
     main: {
       type: 'object',
-      required: ['service', 'port'],
+      required: ['service'],
       additionalProperties: false,
       properties: {
         service: { type: 'string' },
-        port: { type: 'integer', minimum: 1, maximum: 65535 },
+        port: { type: 'integer', minimum: 1, maximum: 65535, description: 'container port of the web UI; absent for apps without one' },
         path: { type: 'string', pattern: '^/' },
       },
     },

@@ -67,7 +67,7 @@ export interface WarrenBlock {
   categories: string[];
   icon?: string;
   website?: string;
-  main: { service: string; port: number; path?: string };
+  main: { service: string; port?: number; path?: string };
   requires?: {
     architectures?: Architecture[];
     memory?: string | number;
@@ -108,7 +108,7 @@ export interface AppManifest {
   categories: string[];
   icon?: string;
   website?: string;
-  main: { service: string; port: number; path: string };
+  main: { service: string; port?: number; path: string };
   requires: {
     architectures: Architecture[];
     memoryBytes?: number;
