@@ -1,0 +1,101 @@
+// What every CLI command gets: a client for a running hub's REST API, output that honours --json,
+// and one way to fail (a one-line reason on stderr, a non-zero exit).
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultDataDir } from '../config.js';
+import { describeError, WarrenError } from '../errors.js';
+
+export interface CliContext {
+  /** Calls the hub's REST API (`path` without `/api`); throws WarrenError with the hub's code on failure. */
+  api<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
+  /** Prints `data` as JSON with --json, else what `human` makes of it. */
+  print<T>(data: T, human: (data: T) => string): void;
+  /** Whether --json was given. */
+  json(): boolean;
+  fail(err: unknown): never;
+  dataDir(): string;
+  /** For long work: a progress line on a terminal (nothing with --json or when piped). */
+  progress(fraction: number, label: string): void;
+}
+
+export interface GlobalOptions {
+  json?: boolean;
+  hub?: string;
+  token?: string;
+  dataDir?: string;
+}
+
+export function createCliContext(globals: () => GlobalOptions, io: { out: (s: string) => void; err: (s: string) => void; exit: (code: number) => never } = {
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+  exit: (code) => process.exit(code),
+}): CliContext {
+  const dataDir = () => globals().dataDir ?? defaultDataDir();
+  const token = () => {
+    const g = globals();
+    if (g.token) return g.token;
+    if (process.env.WARREN_TOKEN) return process.env.WARREN_TOKEN;
+    const file = join(dataDir(), 'cli-token');
+    return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+  };
+  const hubUrl = () => (globals().hub ?? process.env.WARREN_URL ?? `http://127.0.0.1:${process.env.WARREN_PORT ?? 8420}`).replace(/\/$/, '');
+  const ctx: CliContext = {
+    async api<T>(method: string, path: string, body?: unknown): Promise<T> {
+      const url = `${hubUrl()}/api${path}`;
+      let res: Response;
+      try {
+        res = await fetch(url, {
+          method,
+          headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token() ? { authorization: `Bearer ${token()}` } : {}) },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+      } catch (e) {
+        throw new WarrenError('WARREN_ERR_NOT_READY', `cannot reach the hub at ${hubUrl()}: ${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message}`, {
+          hint: 'Start it with `warren serve` (or `npm start`), or point to it with --hub URL / WARREN_URL.',
+        });
+      }
+      const text = await res.text();
+      let data: unknown;
+      try {
+        data = text ? JSON.parse(text) : undefined;
+      } catch {
+        data = text;
+      }
+      if (!res.ok) {
+        const e = (data as { error?: { code?: string; message?: string; hint?: string; details?: { path: string; message: string }[] } })?.error;
+        const hint = res.status === 401 && !token() ? 'Create a token on the hub machine with `warren tokens create cli --save`, or set WARREN_TOKEN.' : e?.hint;
+        throw new WarrenError((e?.code as never) ?? 'WARREN_ERR_INTERNAL', e?.message ?? `HTTP ${res.status}`, { hint, details: e?.details, status: res.status });
+      }
+      return data as T;
+    },
+    print(data, human) {
+      io.out(globals().json ? `${JSON.stringify(data, null, 2)}\n` : `${human(data).replace(/\n?$/, '\n')}`);
+    },
+    json: () => Boolean(globals().json),
+    fail(err) {
+      const d = describeError(err);
+      if (globals().json) io.err(`${JSON.stringify({ error: d })}\n`);
+      else {
+        io.err(`warren: ${d.message}${d.hint ? ` (${d.hint})` : ''}\n`);
+        for (const x of d.details ?? []) io.err(`  ${x.path}: ${x.message}\n`);
+      }
+      return io.exit(1);
+    },
+    dataDir,
+    progress(fraction, label) {
+      if (globals().json || !process.stderr.isTTY) return;
+      const width = 30;
+      const done = Math.round(Math.max(0, Math.min(1, fraction)) * width);
+      process.stderr.write(`\r[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${Math.round(fraction * 100)}% ${label}`.padEnd(80));
+      if (fraction >= 1) process.stderr.write('\n');
+    },
+  };
+  return ctx;
+}
+
+/** A plain text table: columns padded to their widest cell. */
+export function table(headers: string[], rows: (string | number | null | undefined)[][]): string {
+  const cells = [headers, ...rows.map((r) => r.map((c) => (c === null || c === undefined ? '-' : String(c))))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  return cells.map((r) => r.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+}
