@@ -12,8 +12,10 @@ export interface TestDevice {
   /** The device's own address on its veth link (a network namespace made by the test environment). */
   address: string;
   netns: string;
-  ssh: { host: string; port: number; username: string; privateKeyPath: string };
+  /** Root login with the key; the session's DOCKER_HOST is this device's engine (for `docker system dial-stdio`). */
+  ssh: { host: string; port: number; username: string; privateKeyPath: string; knownHostsPath?: string };
   docker: { socket: string; tcp: { host: string; port: number; tls: TlsFiles } };
+  /** The full scrape URL, ending in /metrics. */
   nodeExporter?: { url: string };
 }
 
@@ -26,6 +28,8 @@ export interface TestEnvState {
   chromium?: { path: string };
   mosquitto?: { bin: string };
   postgres?: { url: string };
+  /** The devices' link: the host's address on it is how a device reaches a hub running on the host. */
+  network?: { cidr: string; hostAddress: string; bridge: string };
   /** Why a part could not be provisioned, by service name. */
   errors?: Record<string, string>;
 }
@@ -42,9 +46,9 @@ export function readState(): TestEnvState {
 }
 
 interface SkippableTest {
-  skip(message?: string): void;
-  fail(message?: string): void;
-  end?(): void;
+  // tap's Test has overloaded skip/fail; only the one-message forms are used here.
+  skip: (...args: any[]) => unknown;
+  fail: (...args: any[]) => unknown;
 }
 
 /**

@@ -12,7 +12,7 @@ import { MemoryPersistence } from '../../../fakes/memory-persistence.js';
 
 const fixtures = join(import.meta.dirname, '../../../fixtures/plugins');
 
-function makeHost(t: Tap.Test, only?: string[], persistence = new MemoryPersistence()) {
+function makeHost(t: { teardown(fn: () => unknown): void }, only?: string[], persistence = new MemoryPersistence()) {
   const dataDir = mkdtempSync(join(tmpdir(), 'warren-host-'));
   const lines: string[] = [];
   const sink = new Writable({ write(chunk, _e, cb) { lines.push(chunk.toString()); cb(); } });
