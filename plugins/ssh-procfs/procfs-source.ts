@@ -1,0 +1,250 @@
+// A device read over SSH: one persistent connection per instance (re-established after a failure),
+// one remote command per poll, and a short CPU benchmark at enrolment.
+import { createHash } from 'node:crypto';
+import { NodeSSH } from 'node-ssh';
+import { WarrenError } from '../../core/errors.js';
+import { AuthFailedError, NotReadyError, type Closable, type KeyValueStorage, type Logger } from '../../core/plugin/types.js';
+import type { HostReading, MetricName, MetricsSource } from '../../core/providers/metrics-source.js';
+import {
+  benchmarkCommand,
+  cpuScore,
+  DEFAULT_CPU_SCORE,
+  parseBenchmark,
+  parsePollOutput,
+  parseSystemInfo,
+  pollCommand,
+  systemInfoCommand,
+  type SystemInfo,
+} from './translate.js';
+
+export interface SshProcfsConfig {
+  host: string;
+  port?: number;
+  username: string;
+  privateKey: string;
+  passphrase?: string;
+  /** Paths whose filesystems are measured (where Warren keeps app data). Default `/`. */
+  paths?: string[];
+  /** Run the CPU benchmark at enrolment. Default true. */
+  benchmark?: boolean;
+  /** SHA-256 fingerprint (`SHA256:...`) the host key must have; learned on first contact when unset. */
+  hostKeyFingerprint?: string;
+  connectTimeoutMs?: number;
+}
+
+interface StoredBenchmark {
+  perCore: number;
+  seconds: number;
+  at: number;
+}
+
+const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+
+export const fingerprint = (key: Buffer): string => `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
+
+export class SshProcfsSource implements MetricsSource, Closable {
+  readonly provides: readonly MetricName[] = ['cpu', 'memory', 'swap', 'filesystems', 'load', 'boot', 'cpuBenchmark'];
+  private ssh?: NodeSSH;
+  private connecting?: Promise<NodeSSH>;
+  private info: SystemInfo = {};
+  private score: { perCore: number; basis: 'benchmark' | 'default' } = { perCore: DEFAULT_CPU_SCORE, basis: 'default' };
+  private knownHostKey?: string;
+  /** Seen on first contact; remembered only once the connection is up, so a failed login teaches nothing. */
+  private pendingHostKey?: string;
+  private hostKeyMismatch?: string;
+  private warnedStderr = false;
+  private closed = false;
+
+  constructor(
+    private readonly config: SshProcfsConfig,
+    private readonly logger?: Logger,
+    private readonly storage?: KeyValueStorage,
+  ) {}
+
+  /** Connects, learns the architecture and cores, and runs (or recalls) the CPU benchmark. */
+  async setup(signal?: AbortSignal): Promise<void> {
+    this.knownHostKey = this.config.hostKeyFingerprint ?? (await this.storage?.get<string>('hostKeyFingerprint'));
+    const out = await this.run(systemInfoCommand, signal);
+    this.info = parseSystemInfo(out.stdout);
+    this.score = await this.cpuScoreAtEnrolment(signal);
+  }
+
+  async collect(signal?: AbortSignal): Promise<HostReading> {
+    const paths = this.config.paths?.length ? this.config.paths : ['/'];
+    const out = await this.run(pollCommand(paths), signal);
+    const at = Date.now();
+    if (out.stderr.trim() && !this.warnedStderr) {
+      // Usually a configured path that does not exist; its filesystem is simply missing from the reading.
+      this.warnedStderr = true;
+      this.logger?.warn('the device printed errors while being read', { stderr: out.stderr.trim().slice(0, 500) });
+    }
+    const reading = parsePollOutput(out.stdout, at, this.info);
+    reading.cpuScorePerCore = this.score.perCore;
+    reading.cpuScoreBasis = this.score.basis;
+    return reading;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.drop();
+  }
+
+  private async cpuScoreAtEnrolment(signal?: AbortSignal): Promise<{ perCore: number; basis: 'benchmark' | 'default' }> {
+    if (this.config.benchmark === false) return { perCore: DEFAULT_CPU_SCORE, basis: 'default' };
+    const stored = await this.storage?.get<StoredBenchmark>('cpuBenchmark');
+    if (stored && stored.perCore > 0) return { perCore: stored.perCore, basis: 'benchmark' };
+    let why: string;
+    try {
+      const out = await this.run(benchmarkCommand(), signal);
+      const seconds = parseBenchmark(out.stdout);
+      if (seconds !== undefined) {
+        const perCore = cpuScore(seconds);
+        await this.storage?.set('cpuBenchmark', { perCore, seconds, at: Date.now() } satisfies StoredBenchmark);
+        this.logger?.info('CPU benchmark done', { seconds, perCore });
+        return { perCore, basis: 'benchmark' };
+      }
+      why = `no verified run (${(out.stderr || out.stdout).trim().slice(0, 200) || 'no output'})`;
+    } catch (e) {
+      if (e instanceof NotReadyError || e instanceof AuthFailedError) throw e;
+      why = (e as Error).message;
+    }
+    this.logger?.warn(`CPU benchmark could not run; using ${DEFAULT_CPU_SCORE} per core`, { reason: why });
+    return { perCore: DEFAULT_CPU_SCORE, basis: 'default' };
+  }
+
+  private async run(command: string, signal?: AbortSignal): Promise<{ stdout: string; stderr: string }> {
+    signal?.throwIfAborted();
+    const ssh = await this.connection(signal);
+    signal?.throwIfAborted();
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => {
+        // The channel cannot be cancelled on its own: drop the connection, the next poll reconnects.
+        this.drop(ssh);
+        reject(signal!.reason ?? new NotReadyError('aborted'));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    const exec = ssh.execCommand(command, { noTrim: true });
+    try {
+      const r = await (signal ? Promise.race([exec, aborted]) : exec);
+      if (r.code === null && r.signal === null && !ssh.isConnected()) {
+        throw new NotReadyError(`${this.target()}: the connection closed while reading`);
+      }
+      return r;
+    } catch (e) {
+      this.drop(ssh);
+      throw this.mapError(e);
+    } finally {
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+      exec.catch(() => {});
+      aborted.catch(() => {});
+    }
+  }
+
+  private connection(signal?: AbortSignal): Promise<NodeSSH> {
+    if (this.closed) return Promise.reject(new NotReadyError('the source is closed'));
+    if (this.ssh?.isConnected()) return Promise.resolve(this.ssh);
+    if (!this.connecting) {
+      this.connecting = this.open().finally(() => {
+        this.connecting = undefined;
+      });
+    }
+    if (!signal) return this.connecting;
+    return Promise.race([
+      this.connecting,
+      new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true })),
+    ]);
+  }
+
+  private async open(): Promise<NodeSSH> {
+    this.drop();
+    const ssh = new NodeSSH();
+    this.hostKeyMismatch = undefined;
+    try {
+      await ssh.connect({
+        host: this.config.host,
+        port: this.config.port ?? 22,
+        username: this.config.username,
+        privateKey: this.config.privateKey,
+        ...(this.config.passphrase ? { passphrase: this.config.passphrase } : {}),
+        readyTimeout: this.config.connectTimeoutMs ?? 10_000,
+        // Finds a dead peer between polls instead of at the next poll's timeout.
+        keepaliveInterval: 15_000,
+        keepaliveCountMax: 3,
+        hostVerifier: (key: Buffer) => this.verifyHostKey(key),
+      });
+    } catch (e) {
+      ssh.dispose();
+      throw this.mapError(e);
+    }
+    if (this.closed) {
+      ssh.dispose();
+      throw new NotReadyError('the source was closed while connecting');
+    }
+    ssh.connection?.on('close', () => {
+      if (this.ssh === ssh) this.ssh = undefined;
+    });
+    this.ssh = ssh;
+    const learned = this.pendingHostKey;
+    this.pendingHostKey = undefined;
+    if (learned) {
+      this.knownHostKey = learned;
+      await this.storage?.set('hostKeyFingerprint', learned);
+      this.logger?.info('learned the host key on first contact', { fingerprint: learned });
+    }
+    return ssh;
+  }
+
+  private verifyHostKey(key: Buffer): boolean {
+    const fp = fingerprint(key);
+    if (!this.knownHostKey) {
+      this.pendingHostKey = fp;
+      return true;
+    }
+    if (fp === this.knownHostKey) return true;
+    this.hostKeyMismatch = fp;
+    return false;
+  }
+
+  private drop(ssh: NodeSSH | undefined = this.ssh): void {
+    if (!ssh) return;
+    if (this.ssh === ssh) this.ssh = undefined;
+    ssh.dispose();
+  }
+
+  private target(): string {
+    return `${this.config.username}@${this.config.host}:${this.config.port ?? 22}`;
+  }
+
+  private mapError(e: unknown): unknown {
+    if (e instanceof NotReadyError || e instanceof AuthFailedError || e instanceof WarrenError) return e;
+    const err = e as { code?: string; level?: string; message?: string };
+    const msg = err?.message ?? String(e);
+    if (this.hostKeyMismatch) {
+      return new AuthFailedError(
+        `${this.target()}: the host key changed (now ${this.hostKeyMismatch}, expected ${this.knownHostKey}); refusing to connect`,
+        { cause: e },
+      );
+    }
+    if (err?.level === 'client-authentication' || /authentication methods failed/i.test(msg)) {
+      return new AuthFailedError(`${this.target()}: the key was refused (${msg})`, { cause: e });
+    }
+    if (/privateKey|Cannot parse|Unsupported key format|passphrase/i.test(msg)) {
+      return new WarrenError('WARREN_ERR_PLUGIN_CONFIG', `the private key cannot be used: ${msg}`, {
+        hint: 'Paste an OpenSSH or PEM private key (ed25519, ecdsa or rsa); give its passphrase if it has one.',
+        details: [{ path: '/privateKey', message: msg }],
+      });
+    }
+    if (
+      (err?.code && CONNECTION_ERRORS.has(err.code)) ||
+      err?.level === 'client-timeout' ||
+      err?.level === 'client-socket' ||
+      err?.level === 'client-dns' ||
+      /Timed out while waiting for handshake|Not connected|No response from server|connection lost|closed/i.test(msg)
+    ) {
+      return new NotReadyError(`${this.target()}: ${msg}`, { cause: e });
+    }
+    return e;
+  }
+}
