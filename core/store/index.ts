@@ -25,7 +25,7 @@
  * - `setupTokens`        get, insert, consume (once, atomically), delete
  * - `events`             append (keeps the newest `eventsToKeep`), list({after, domain, limit})
  * - `kv`                 get, set, delete, keys, deleteNamespace
- * - `metrics`            insert(samples), range({device, metric, from, to}), thin(now)
+ * - `metrics`            insert(samples), range({device, metric, from, to}), thin(now) (rules: core/metrics/thinning.ts)
  * - `secrets`            put(value) -> id, get(id), replace(id, value), delete(id)
  *
  * Errors: WARREN_ERR_NOT_FOUND when updating something missing, WARREN_ERR_CONFLICT for a taken
@@ -64,7 +64,6 @@ export type { DbServer, NewDbServer, DbServerPatch, DbGrant, NewDbGrant, DbGrant
 export type { User, ApiToken, Session, SetupToken } from './repositories/auth.js';
 export type { EventRecord, NewEvent } from './repositories/events.js';
 export type { MetricSample, ThinningResult } from './repositories/metrics.js';
-export { THINNING, RETENTION } from './repositories/metrics.js';
 
 export const SQLITE_FILE_NAME = 'warren.db';
 export const DEFAULT_EVENTS_TO_KEEP = 1000;
@@ -81,7 +80,9 @@ export interface StoreOptions {
   logger?: Logger;
 }
 
-function repositories(db: Db, box: SecretBox, eventsToKeep: number) {
+export type Engine = 'sqlite' | 'postgres';
+
+function repositories(db: Db, engine: Engine, box: SecretBox, eventsToKeep: number) {
   return {
     devices: devicesRepository(db),
     providerInstances: providerInstancesRepository(db),
@@ -95,7 +96,7 @@ function repositories(db: Db, box: SecretBox, eventsToKeep: number) {
     setupTokens: setupTokensRepository(db),
     events: eventsRepository(db, eventsToKeep),
     kv: kvRepository(db),
-    metrics: metricsRepository(db),
+    metrics: metricsRepository(db, engine),
     secrets: secretsRepository(db, box),
   };
 }
@@ -103,7 +104,7 @@ function repositories(db: Db, box: SecretBox, eventsToKeep: number) {
 export type Repositories = ReturnType<typeof repositories>;
 
 export interface Store extends Repositories {
-  readonly engine: 'sqlite' | 'postgres';
+  readonly engine: Engine;
   /** Where the data lives, for messages: the SQLite file, or the Postgres URL without its password. */
   readonly location: string;
   /** The escape hatch for queries no repository offers; prefer adding a repository method. */
@@ -134,7 +135,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     throw new WarrenError('WARREN_ERR_INVALID_INPUT', `eventsToKeep must be a positive integer, got ${eventsToKeep}`);
   }
 
-  let engine: Store['engine'];
+  let engine: Engine;
   let location: string;
   let config: Knex.Config;
   if (opts.databaseUrl) {
@@ -192,7 +193,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     location,
     knex,
     secretBox,
-    ...repositories(knex, secretBox, eventsToKeep),
+    ...repositories(knex, engine, secretBox, eventsToKeep),
     async migrate() {
       const [, names] = await migrationStep('migrate', () => knex.migrate.latest({ migrationSource }));
       return names;
@@ -202,7 +203,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
       return names;
     },
     transaction(fn) {
-      return knex.transaction((trx) => fn(repositories(trx, secretBox, eventsToKeep)));
+      return knex.transaction((trx) => fn(repositories(trx, engine, secretBox, eventsToKeep)));
     },
     async close() {
       if (closed) return;

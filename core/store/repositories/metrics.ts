@@ -1,5 +1,7 @@
 // Metric history. Recent samples stay raw; older ones are replaced by averages per time bucket, so
-// history costs a bounded number of rows per device and metric whatever the polling rate.
+// history costs a bounded number of rows per device and metric whatever the polling rate. The rules
+// (tiers, alignment, retention) are core/metrics/thinning.ts's; this applies them in SQL.
+import { DEFAULT_THINNING, thinningPlan, type ThinningPolicy } from '../../metrics/thinning.js';
 import { type Db, type Row, inTransaction, insertRows, num, run } from '../rows.js';
 import { kvRepository } from './kv.js';
 
@@ -11,18 +13,6 @@ export interface MetricSample {
   at: number;
 }
 
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-
-/** Samples older than `olderThan` are averaged into `bucket`-wide buckets (stamped at the bucket start). */
-export const THINNING: readonly { olderThan: number; bucket: number }[] = [
-  { olderThan: HOUR, bucket: MINUTE },
-  { olderThan: DAY, bucket: HOUR },
-];
-/** Samples older than this are dropped. */
-export const RETENTION = 30 * DAY;
-
 export interface ThinningResult {
   /** Rows replaced by averages, and the averages written in their place. */
   averaged: number;
@@ -30,17 +20,43 @@ export interface ThinningResult {
   dropped: number;
 }
 
-const WATERMARK_NS = 'core.store';
-const WATERMARK_KEY = 'metrics.thinnedTo';
+// Per tier, the time below which that tier's buckets are already averaged. Thinning only reads rows
+// above the mark, so a run costs what arrived since the last one, not the whole history.
+const MARKS_NS = 'core.store';
+const MARKS_KEY = 'metrics.thinnedTo';
+// Serialises thinning with inserts on Postgres, so that a mark lowered by a late insert is not
+// overwritten by a thinning that read it before. SQLite runs one transaction at a time anyway.
+const THINNING_LOCK = 0x5741524e;
 
 const fromRow = (r: Row): MetricSample => ({ device: String(r.device), metric: String(r.metric), value: Number(r.value), at: num(r.at) });
 
-export function metricsRepository(db: Db) {
+export function metricsRepository(db: Db, engine: 'sqlite' | 'postgres', policy: ThinningPolicy = DEFAULT_THINNING) {
+  const lock = async (trx: Db) => {
+    if (engine === 'postgres') await trx.raw('select pg_advisory_xact_lock(?)', [THINNING_LOCK]);
+  };
+  const readMarks = async (trx: Db): Promise<number[]> =>
+    (await kvRepository(trx).get<number[]>(MARKS_NS, MARKS_KEY)) ?? policy.tiers.map(() => Number.MIN_SAFE_INTEGER);
+
   return {
+    /**
+     * Records samples. One older than what a tier has already thinned reopens that tier from its
+     * bucket, so the next `thin` averages it in: the result never depends on arrival order.
+     */
     async insert(samples: MetricSample[]): Promise<void> {
       if (samples.length === 0) return;
       const rows = samples.map((s) => ({ device: s.device, metric: s.metric, value: s.value, at: s.at }));
-      await run('record metric samples', () => inTransaction(db, (trx) => insertRows(trx, 'metric_samples', rows)));
+      const oldest = Math.min(...samples.map((s) => s.at));
+      await run('record metric samples', () =>
+        inTransaction(db, async (trx) => {
+          await lock(trx);
+          await insertRows(trx, 'metric_samples', rows);
+          const marks = await readMarks(trx);
+          if (marks.some((m) => oldest < m)) {
+            const lowered = marks.map((m, i) => Math.min(m, Math.floor(oldest / policy.tiers[i]!.bucketMs) * policy.tiers[i]!.bucketMs));
+            await kvRepository(trx).set(MARKS_NS, MARKS_KEY, lowered);
+          }
+        }),
+      );
     },
     /** Samples of one device in `[from, to)`, ordered by metric then time. */
     async range(query: { device: string; metric?: string | string[]; from?: number; to?: number }): Promise<MetricSample[]> {
@@ -53,46 +69,38 @@ export function metricsRepository(db: Db) {
       });
       return rows.map(fromRow);
     },
-    /**
-     * Applies {@link THINNING} and {@link RETENTION} as of `now`. Each tier works on whole buckets that
-     * it has not thinned before (a watermark per tier in kv), so running it often costs little and a
-     * bucket is never averaged twice at the same tier. The price: a sample inserted with a timestamp
-     * older than a tier's last run is left as it is by that tier (pollers record samples as they take
-     * them, so only imports of old history meet this).
-     */
+    /** Applies the thinning policy as of `now` (see core/metrics/thinning.ts); the same `now` twice changes nothing. */
     async thin(now: number = Date.now()): Promise<ThinningResult> {
-      const work = async (trx: Db): Promise<ThinningResult> => {
-        const kv = kvRepository(trx);
-        const marks = (await kv.get<number[]>(WATERMARK_NS, WATERMARK_KEY)) ?? THINNING.map(() => 0);
-        const result: ThinningResult = { averaged: 0, written: 0, dropped: 0 };
-        result.dropped = await trx('metric_samples').where('at', '<', now - RETENTION).delete();
-        const boundaries = THINNING.map((tier) => Math.floor((now - tier.olderThan) / tier.bucket) * tier.bucket);
-        for (const [i, tier] of THINNING.entries()) {
-          const to = boundaries[i]!;
-          // What the next, coarser tier will average anyway is not worth averaging finely first.
-          const from = Math.max(marks[i] ?? 0, boundaries[i + 1] ?? 0, now - RETENTION - tier.bucket);
-          if (to <= from) continue;
-          const r = await collapse(trx, from, to, tier.bucket);
-          result.averaged += r.averaged;
-          result.written += r.written;
-          marks[i] = to;
-        }
-        await kv.set(WATERMARK_NS, WATERMARK_KEY, marks);
-        return result;
-      };
-      return run('thin metric history', () => inTransaction(db, work));
+      const plan = thinningPlan(now, policy);
+      return run('thin metric history', () =>
+        inTransaction(db, async (trx) => {
+          await lock(trx);
+          const marks = await readMarks(trx);
+          const result: ThinningResult = { averaged: 0, written: 0, dropped: 0 };
+          result.dropped = await trx('metric_samples').where('at', '<', plan.dropBefore).delete();
+          for (const [i, tier] of plan.tiers.entries()) {
+            const from = Math.max(marks[i] ?? Number.MIN_SAFE_INTEGER, tier.from);
+            if (tier.to <= from) continue;
+            const r = await collapse(trx, from, tier.to, tier.bucketMs);
+            result.averaged += r.averaged;
+            result.written += r.written;
+            marks[i] = tier.to;
+          }
+          await kvRepository(trx).set(MARKS_NS, MARKS_KEY, marks);
+          return result;
+        }),
+      );
     },
   };
 }
 
 async function collapse(trx: Db, from: number, to: number, bucket: number): Promise<{ averaged: number; written: number }> {
-  // The bucket width comes from THINNING, never from input; it is inlined because Postgres cannot
-  // group by an expression that contains bind parameters.
-  if (!Number.isSafeInteger(bucket) || bucket <= 0) throw new Error(`bad bucket width ${bucket}`);
+  // The bucket width comes from the policy, never from a request; it is inlined because Postgres
+  // cannot group by an expression that contains bind parameters.
+  if (!Number.isSafeInteger(bucket) || bucket <= 0) throw new RangeError(`bad bucket width ${bucket}`);
   const groups = await trx('metric_samples')
     .select('device', 'metric', trx.raw(`(at / ${bucket}) * ${bucket} as bucket`))
     .avg({ value: 'value' })
-    .count({ n: '*' })
     .where('at', '>=', from)
     .where('at', '<', to)
     .groupBy('device', 'metric', 'bucket');
