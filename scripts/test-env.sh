@@ -9,6 +9,8 @@
 # Every part is provisioned on its own: a part that fails is named with its reason in state.json's
 # `errors` and the rest carries on, so one broken piece skips (or, in CI, fails) only the suites needing it.
 # Runs as root on Debian 12. Details go to /var/log/warren-test-env.log; stdout gets one line per part.
+# pipefail: a failing producer must fail its pipeline. Hence no `grep -q` at the end of a pipe: it
+# stops reading at the first match and the producer's SIGPIPE would fail a check that succeeded.
 set -o pipefail
 umask 022
 export LC_ALL=C DEBIAN_FRONTEND=noninteractive
@@ -65,6 +67,14 @@ wait_for() {
     [ $SECONDS -ge $deadline ] && return 1
     sleep 0.3
   done
+}
+
+# same_command PIDFILE CMD...: the daemon behind PIDFILE was started with CMD. A changed recipe (flags,
+# paths) thus replaces a running daemon instead of being silently ignored by the next run.
+same_command() {
+  local pidfile=$1
+  shift
+  [ "$(cat "$pidfile.cmd" 2>/dev/null)" = "$*" ]
 }
 
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1" 2>/dev/null)" 2>/dev/null; }
@@ -359,7 +369,7 @@ import_image() {
 # Smoke runs: each image must really start and serve before it is recorded.
 SMOKE=warren-test-smoke
 smoke_cleanup() { docker rm -f -v "$SMOKE-web" "$SMOKE-postgres" "$SMOKE-mariadb" "$SMOKE-demo" >/dev/null 2>&1; }
-smoke_has() { local c=$1 want=$2; shift 2; docker exec "$c" "$@" 2>/dev/null | grep -q "$want"; }
+smoke_has() { local c=$1 want=$2; shift 2; docker exec "$c" "$@" 2>/dev/null | grep "$want" >/dev/null; }
 
 smoke_web() {
   try 'docker run web' docker run -d --name "$SMOKE-web" "${IMG_REF[web]}" || return 1
@@ -492,16 +502,19 @@ part_images() {
 # ------------------------------------------------------------------------------------- node_exporter
 HOST_EXPORTER=127.0.0.1:9110
 
-exporter_ok() { curl -sf --max-time 5 "http://$1/metrics" 2>/dev/null | grep -q '^node_memory_MemAvailable_bytes'; }
+exporter_ok() { curl -sf --max-time 5 "http://$1/metrics" 2>/dev/null | grep '^node_memory_MemAvailable_bytes' >/dev/null; }
 
 # start_exporter PIDFILE ADDRESS [PREFIX...]: one prometheus-node-exporter on ADDRESS (PREFIX: nsenter).
 start_exporter() {
   local pidfile=$1 addr=$2
   shift 2
-  exporter_ok "$addr" && return 0
+  # No systemd here: its collector would only log a dbus error on every scrape.
+  local cmd=("$@" prometheus-node-exporter --web.listen-address="$addr" --no-collector.systemd)
+  exporter_ok "$addr" && same_command "$pidfile" "${cmd[@]}" && return 0
   stop_pidfile "$pidfile" 3
-  spawn "$LOGDIR/node-exporter-${addr//[:.]/-}.log" "$@" prometheus-node-exporter --web.listen-address="$addr"
+  spawn "$LOGDIR/node-exporter-${addr//[:.]/-}.log" "${cmd[@]}"
   echo "$SPAWNED" >"$pidfile"
+  echo "${cmd[*]}" >"$pidfile.cmd"
   wait_for 20 exporter_ok "$addr" || fail "node_exporter on $addr: no node_memory_MemAvailable_bytes after 20 s" || return 1
 }
 
@@ -529,7 +542,7 @@ dev_sock() { echo "$RUN/$1/docker.sock"; }
 
 ensure_bridge() {
   ip link show "$BRIDGE" >/dev/null 2>&1 || try "creating bridge $BRIDGE" ip link add "$BRIDGE" type bridge || return 1
-  ip -4 addr show dev "$BRIDGE" | grep -q " $HOST_ADDR/24 " ||
+  ip -4 addr show dev "$BRIDGE" | grep " $HOST_ADDR/24 " >/dev/null ||
     try "address on $BRIDGE" ip addr add "$HOST_ADDR/24" dev "$BRIDGE" || return 1
   try "bringing $BRIDGE up" ip link set "$BRIDGE" up || return 1
   # Docker and netavark set FORWARD's policy to DROP; device-to-device traffic crosses the bridge.
@@ -548,7 +561,7 @@ ensure_netns() {
   try "veth wt-$dev on $BRIDGE" ip link set "wt-$dev" master "$BRIDGE" up || return 1
   try "lo up in $dev" ip -n "$dev" link set lo up || return 1
   try "eth0 up in $dev" ip -n "$dev" link set eth0 up || return 1
-  ip -n "$dev" -4 addr show dev eth0 | grep -q " $addr/24 " ||
+  ip -n "$dev" -4 addr show dev eth0 | grep " $addr/24 " >/dev/null ||
     try "address $addr in $dev" ip -n "$dev" addr add "$addr/24" dev eth0 || return 1
   try "default route in $dev" ip -n "$dev" route replace default via "$HOST_ADDR"
 }
@@ -570,7 +583,7 @@ sign_cert() {
 cert_valid() {
   openssl verify -CAfile "$TLS/ca.pem" "$1" >/dev/null 2>&1 &&
     openssl x509 -checkend 86400 -noout -in "$1" >/dev/null 2>&1 &&
-    { [ -z "$2" ] || openssl x509 -noout -text -in "$1" 2>/dev/null | grep -q "IP Address:$2\b"; }
+    { [ -z "$2" ] || openssl x509 -noout -text -in "$1" 2>/dev/null | grep "IP Address:$2\b" >/dev/null; }
 }
 
 ensure_ca() {
@@ -659,22 +672,24 @@ dev_tls_ping() {
 dev_docker_ok() { docker_ping "$(dev_sock "$1")" && dev_tls_ping "$1"; }
 
 start_dockerd() {
-  local dev=$1 addr
+  local dev=$1 addr pidfile=$RUN/$1/docker.pid
   addr=$(dev_addr "$dev")
-  [ "$CERT_CHANGED" = 1 ] && stop_pidfile "$RUN/$dev/docker.pid" 30
+  # nsenter, not `ip netns exec`: the latter remounts /sys and dockerd then finds no devices cgroup.
+  local cmd=(nsenter --net="/var/run/netns/$dev" dockerd
+    --config-file "$LIB/$dev/daemon.json" --data-root "$LIB/$dev/docker" --exec-root "$RUN/$dev/exec"
+    --pidfile "$pidfile" --cgroup-parent "warren-$dev"
+    -H "unix://$(dev_sock "$dev")" -H "tcp://$addr:2376"
+    --tlsverify --tlscacert "$TLS/ca.pem" --tlscert "$TLS/$dev/server-cert.pem" --tlskey "$TLS/$dev/server-key.pem")
+  if [ "$CERT_CHANGED" = 1 ] || ! same_command "$pidfile" "${cmd[@]}"; then stop_pidfile "$pidfile" 40; fi
   dev_docker_ok "$dev" && return 0
   # A daemon still starting keeps its pid file; give it time before replacing it.
-  pid_alive "$RUN/$dev/docker.pid" && wait_for 30 dev_docker_ok "$dev" && return 0
-  stop_pidfile "$RUN/$dev/docker.pid" 30
+  pid_alive "$pidfile" && wait_for 30 dev_docker_ok "$dev" && return 0
+  stop_pidfile "$pidfile" 40
   rm -f "$(dev_sock "$dev")"
   mkdir -p "$LIB/$dev/docker" "$RUN/$dev/exec"
   [ -f "$LIB/$dev/daemon.json" ] || echo '{}' >"$LIB/$dev/daemon.json"
-  # nsenter, not `ip netns exec`: the latter remounts /sys and dockerd then finds no devices cgroup.
-  spawn "$LOGDIR/$dev-dockerd.log" nsenter --net="/var/run/netns/$dev" dockerd \
-    --config-file "$LIB/$dev/daemon.json" --data-root "$LIB/$dev/docker" --exec-root "$RUN/$dev/exec" \
-    --pidfile "$RUN/$dev/docker.pid" --cgroup-parent "warren-$dev" \
-    -H "unix://$(dev_sock "$dev")" -H "tcp://$addr:2376" \
-    --tlsverify --tlscacert "$TLS/ca.pem" --tlscert "$TLS/$dev/server-cert.pem" --tlskey "$TLS/$dev/server-key.pem"
+  spawn "$LOGDIR/$dev-dockerd.log" "${cmd[@]}"
+  echo "${cmd[*]}" >"$pidfile.cmd"
   STARTED_DOCKERD+=("$dev")
 }
 
@@ -744,7 +759,7 @@ part_devices() {
 # where isolation does not matter, e.g. the store's Postgres tests.
 PG_URL=postgres://postgres@127.0.0.1:5432/postgres
 
-pg_answers() { PGCONNECT_TIMEOUT=3 psql "$PG_URL" -XtAc 'select 1' 2>/dev/null | grep -qx 1; }
+pg_answers() { [ "$(PGCONNECT_TIMEOUT=3 psql "$PG_URL" -XtAc 'select 1' 2>/dev/null)" = 1 ]; }
 
 part_postgres() {
   command -v psql >/dev/null || fail 'psql is not installed (the machine has no PostgreSQL)' || return 1
