@@ -335,12 +335,17 @@ compute_image_hash() {
   } | hash_of
 }
 
-engine_has() { # engine_has DOCKER_HOST_OR_podman REF HASH
-  local got
-  if [ "$1" = podman ]; then got=$(podman image inspect --format "{{index .Labels \"$RECIPE_LABEL\"}}" "$2" 2>/dev/null)
-  else got=$(DOCKER_HOST=$1 docker image inspect --format "{{index .Config.Labels \"$RECIPE_LABEL\"}}" "$2" 2>/dev/null); fi
-  [ "$got" = "$3" ]
+# engine_labels ENGINE: the recipe labels of what our image names point to in ENGINE (a DOCKER_HOST,
+# or podman). One CLI call per engine: on a busy machine each costs a few hundred milliseconds. Every
+# recipe hash is distinct, so a hash in this list means its image is there under its name.
+engine_labels() {
+  local refs=() name
+  for name in "${IMAGES[@]}"; do refs+=("${IMG_REF[$name]}"); done
+  if [ "$1" = podman ]; then podman image inspect --format "{{index .Labels \"$RECIPE_LABEL\"}}" "${refs[@]}" 2>/dev/null
+  else DOCKER_HOST=$1 docker image inspect --format "{{index .Config.Labels \"$RECIPE_LABEL\"}}" "${refs[@]}" 2>/dev/null; fi
+  return 0
 }
+
 
 # import_image NAME HASH: builds the image into the local engine from its root filesystem and recipe.
 import_image() {
@@ -421,7 +426,7 @@ ensure_image() {
   saved=$CACHE/images/$name-$hash.tar
   mkdir -p "$CACHE/images"
   if [ -s "$saved" ]; then
-    engine_has "$DOCKER_SOCK_URL" "${IMG_REF[$name]}" "$hash" && return 0
+    grep -xF "$hash" <<<"$LOCAL_LABELS" >/dev/null && return 0
     try "docker load of $name" docker load -i "$saved"
     return
   fi
@@ -439,27 +444,30 @@ ensure_image() {
 
 # load_images ENGINE: copies every recorded image into another engine (a DOCKER_HOST, or podman).
 load_images() {
-  local engine=$1 name hash
+  local engine=$1 name hash present
+  present=$(engine_labels "$engine")
   for name in "${!IMG_OK[@]}"; do
     hash=${IMG_OK[$name]}
-    engine_has "$engine" "${IMG_REF[$name]}" "$hash" && continue
+    grep -xF "$hash" <<<"$present" >/dev/null && continue
     if [ "$engine" = podman ]; then try "podman load of $name" podman load -q -i "$CACHE/images/$name-$hash.tar" || return 1
     else try "docker load of $name into $engine" env DOCKER_HOST="$engine" docker load -q -i "$CACHE/images/$name-$hash.tar" || return 1; fi
   done
 }
 
-declare -A IMG_OK=()
+declare -A IMG_OK=() SSH_CHECK=() FRESH=()
+LOCAL_LABELS=
 DOCKER_SOCK_URL=unix:///var/run/docker.sock
 
 part_images() {
   [ -n "${PART[docker]}" ] || fail 'needs the local docker engine' || return 1
   local name pkgs missing=() failed=() pids=() i
   for name in "${IMAGES[@]}"; do HASH_CACHE[$name]=$(compute_image_hash "$name"); done
+  LOCAL_LABELS=$(engine_labels "$DOCKER_SOCK_URL")
   # The debootstraps are network-bound: run them side by side.
   for name in "${IMAGES[@]}"; do
     pkgs=${IMG_PACKAGES[$name]}
     [ -n "$pkgs" ] || continue
-    engine_has "$DOCKER_SOCK_URL" "${IMG_REF[$name]}" "$(image_hash "$name")" && continue
+    grep -xF "$(image_hash "$name")" <<<"$LOCAL_LABELS" >/dev/null && continue
     [ -s "$CACHE/images/$name-$(image_hash "$name").tar" ] && continue
     [ -s "$CACHE/rootfs/$name-$(rootfs_key "$pkgs").tar" ] && continue
     missing+=("$name")
@@ -656,6 +664,7 @@ ensure_sshd() {
   # A live sshd answering on its port is enough here; device_finish logs in through it anyway.
   pid_alive "$RUN/$dev/sshd.pid" && tcp_open "$(dev_addr "$dev")" 22 && return 0
   stop_pidfile "$RUN/$dev/sshd.pid" 3
+  FRESH[$dev]=1
   spawn "$LOGDIR/$dev-sshd.log" nsenter --net="/var/run/netns/$dev" /usr/sbin/sshd -f "$conf" \
     -o "SetEnv=DOCKER_HOST=unix://$(dev_sock "$dev")" -E "$LOGDIR/$dev-sshd.log"
   wait_for 15 ssh_dev "$dev" true ||
@@ -691,6 +700,7 @@ start_dockerd() {
   spawn "$LOGDIR/$dev-dockerd.log" "${cmd[@]}"
   echo "${cmd[*]}" >"$pidfile.cmd"
   STARTED_DOCKERD+=("$dev")
+  FRESH[$dev]=1
 }
 
 # Brings up everything of one device but waits not for its dockerd, so that the engines start side by side.
@@ -704,17 +714,24 @@ device_start() {
   start_dockerd "$dev"
 }
 
+# What the suites do: reach the device's engine through SSH (dial-stdio honours the session's
+# DOCKER_HOST). A login costs a second or two on a busy machine, so it runs while images load, and only
+# when this run (re)started the device's sshd or dockerd; test-env.test.ts checks it every time.
+start_ssh_check() {
+  local dev=$1
+  rm -f "$RUN/$dev/ssh-check"
+  (wait_for 60 dev_docker_ok "$dev" && ssh_dev "$dev" docker info --format '{{.DockerRootDir}}' >"$RUN/$dev/ssh-check" 2>&1) &
+  SSH_CHECK[$dev]=$!
+}
+
 device_finish() {
   local dev=$1 root
-  # What the suites do: reach the device's engine through SSH (dial-stdio honours the session's
-  # DOCKER_HOST). Logins cost a second each on a busy machine, so this one runs while images load.
-  (wait_for 60 dev_docker_ok "$dev" && ssh_dev "$dev" docker info --format '{{.DockerRootDir}}' >"$RUN/$dev/ssh-check" 2>&1) &
-  local check=$!
   wait_for 60 dev_docker_ok "$dev" ||
     fail "dockerd of $dev: no answer on $(dev_sock "$dev") and https://$(dev_addr "$dev"):2376 after 60 s (see $LOGDIR/$dev-dockerd.log)" || return 1
   load_images "unix://$(dev_sock "$dev")" || return 1
-  wait "$check"
-  root=$(cat "$RUN/$dev/ssh-check")
+  [ -n "${SSH_CHECK[$dev]}" ] || return 0
+  wait "${SSH_CHECK[$dev]}"
+  root=$(cat "$RUN/$dev/ssh-check" 2>/dev/null)
   [ "$root" = "$LIB/$dev/docker" ] || fail "ssh to $dev does not reach its own dockerd: docker info said '$root'" || return 1
 }
 
@@ -732,6 +749,7 @@ part_devices() {
   local dev b ok=() failed=() json sep=''
   local -A started=()
   STARTED_DOCKERD=()
+  FRESH=()
   for b in ip nsenter sshd ssh dockerd openssl prometheus-node-exporter; do
     command -v "$b" >/dev/null || fail "$b is not installed" || return 1
   done
@@ -739,6 +757,8 @@ part_devices() {
   for dev in "${DEVICES[@]}"; do
     if device_start "$dev"; then started[$dev]=1; else failed+=("$dev: $LAST_ERR"); fi
   done
+  SSH_CHECK=()
+  for dev in "${!FRESH[@]}"; do [ -n "${started[$dev]}" ] && start_ssh_check "$dev"; done
   for dev in "${DEVICES[@]}"; do
     [ -n "${started[$dev]}" ] || continue
     if device_finish "$dev"; then ok+=("$dev"); else failed+=("$dev: $LAST_ERR"); fi
