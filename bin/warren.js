@@ -1,17 +1,18 @@
 #!/usr/bin/env node
-// Runs the built hub (dist/warren.js) when there is one, else the TypeScript sources through tsx.
+// The `warren` command: the TypeScript sources through tsx in a checkout (never a stale build),
+// the esbuild bundle (dist/warren.js) where only that was shipped.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const built = join(root, 'dist', 'warren.js');
-if (existsSync(built)) {
-  process.argv[1] = built;
-  await import(pathToFileURL(built).href);
-} else {
+const source = join(root, 'core', 'cli', 'main.ts');
+if (existsSync(source)) {
   const { register } = await import('tsx/esm/api');
   register();
-  process.argv[1] = join(root, 'core', 'cli', 'main.ts');
+  process.argv[1] = source;
+  await import(pathToFileURL(source).href);
+} else {
+  process.argv[1] = join(root, 'dist', 'warren.js');
   await import(pathToFileURL(process.argv[1]).href);
 }

@@ -17,6 +17,7 @@ import { createLogger, type HubLogger } from './log.js';
 import { splitSecrets } from './plugin/config.js';
 import { PluginHost } from './plugin/host.js';
 import { storePersistence } from './plugin/store-persistence.js';
+import type { HubServices } from './services.js';
 import { openStore, type Store } from './store/index.js';
 
 /** Where the hub's files are: the repository in source form, or the folder of the esbuild bundle. */
@@ -60,6 +61,8 @@ export class Hub {
   readonly logger: HubLogger;
   readonly bus: EventBus;
   readonly metrics = new MetricsRegistry();
+  /** Feature services, set by the extensions as they start (see core/services.ts). */
+  readonly services: HubServices = {};
   store!: Store;
   auth!: Auth;
   plugins!: PluginHost;

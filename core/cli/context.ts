@@ -6,7 +6,7 @@ import { defaultDataDir } from '../config.js';
 import { describeError, WarrenError } from '../errors.js';
 
 export interface CliContext {
-  /** Calls the hub's REST API (`path` without `/api`); throws WarrenError with the hub's code on failure. */
+  /** Calls the hub's REST API (`path` with or without the `/api` prefix); throws WarrenError with the hub's code on failure. */
   api<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
   /** Prints `data` as JSON with --json, else what `human` makes of it. */
   print<T>(data: T, human: (data: T) => string): void;
@@ -41,7 +41,7 @@ export function createCliContext(globals: () => GlobalOptions, io: { out: (s: st
   const hubUrl = () => (globals().hub ?? process.env.WARREN_URL ?? `http://127.0.0.1:${process.env.WARREN_PORT ?? 8420}`).replace(/\/$/, '');
   const ctx: CliContext = {
     async api<T>(method: string, path: string, body?: unknown): Promise<T> {
-      const url = `${hubUrl()}/api${path}`;
+      const url = `${hubUrl()}${path.startsWith('/api/') ? path : `/api${path}`}`;
       let res: Response;
       try {
         res = await fetch(url, {

@@ -3,6 +3,9 @@
 import { Command } from 'commander';
 import { installLayout } from '../hub.js';
 import { createCliContext, type GlobalOptions } from './context.js';
+import * as catalog from './commands/catalog.js';
+import * as devicesSnapshot from './commands/devices-snapshot.js';
+import * as place from './commands/place.js';
 import * as plugins from './commands/plugins.js';
 import * as serve from './commands/serve.js';
 import * as tokens from './commands/tokens.js';
@@ -19,7 +22,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .configureOutput({ outputError: (s, write) => write(`warren: ${s.replace(/^error: /, '')}`) });
   const cli = createCliContext(() => program.opts() as GlobalOptions);
-  for (const m of [serve, plugins, tokens]) m.register(program, cli);
+  for (const m of [serve, catalog, devicesSnapshot, place, plugins, tokens]) m.register(program, cli);
   return program;
 }
 
