@@ -29,6 +29,8 @@ export interface CatalogEntry {
 }
 
 export interface CatalogProblem {
+  /** `invalid`: the app could not be loaded; `shadowed`: an earlier source already has its id. */
+  kind: 'invalid' | 'shadowed';
   source: string;
   location: string;
   message: string;
@@ -121,13 +123,13 @@ export class Catalog {
         loaded = source.kind === 'folder' ? await this.loadFolder(source, problems) : await this.loadHttp(source, problems, signal);
       } catch (e) {
         const d = describeError(e);
-        problems.push({ source: source.id, location: source.kind === 'folder' ? source.path : source.url, message: d.message, ...(d.details ? { details: d.details } : {}) });
+        problems.push({ kind: 'invalid', source: source.id, location: source.kind === 'folder' ? source.path : source.url, message: d.message, ...(d.details ? { details: d.details } : {}) });
         continue;
       }
       for (const entry of loaded) {
         const existing = entries.get(entry.manifest.id);
         if (existing) {
-          problems.push({ source: source.id, location: entry.location, message: `app id "${entry.manifest.id}" is already provided by source "${existing.source}"` });
+          problems.push({ kind: 'shadowed', source: source.id, location: entry.location, message: `app id "${entry.manifest.id}" is already provided by source "${existing.source}"` });
         } else entries.set(entry.manifest.id, entry);
       }
     }
@@ -180,7 +182,7 @@ export class Catalog {
     const native = names.filter((n) => existsSync(join(appsDir, n, 'compose.yaml')));
     if (native.length === 0) {
       const result = await importFromDirectory(root);
-      for (const r of result.reports) if (r.error) problems.push({ source: source.id, location: r.source, message: r.error.message, ...(r.error.details ? { details: r.error.details } : {}) });
+      for (const r of result.reports) if (r.error) problems.push({ kind: 'invalid', source: source.id, location: r.source, message: r.error.message, ...(r.error.details ? { details: r.error.details } : {}) });
       return result.manifests.map((manifest) => ({ manifest, source: source.id, location: manifest.source }));
     }
     const out: CatalogEntry[] = [];
@@ -201,7 +203,7 @@ export class Catalog {
         out.push(entry);
       } catch (e) {
         const d = describeError(e);
-        problems.push({ source: source.id, location, message: d.message, ...(d.details ? { details: d.details } : {}) });
+        problems.push({ kind: 'invalid', source: source.id, location, message: d.message, ...(d.details ? { details: d.details } : {}) });
       }
     }
     return out;
@@ -228,7 +230,7 @@ export class Catalog {
     const apps = (index as { apps?: unknown } | undefined)?.apps;
     if (!Array.isArray(apps)) {
       const result = importFromText(text, { source: source.url });
-      for (const r of result.reports) if (r.error) problems.push({ source: source.id, location: r.source, message: r.error.message, ...(r.error.details ? { details: r.error.details } : {}) });
+      for (const r of result.reports) if (r.error) problems.push({ kind: 'invalid', source: source.id, location: r.source, message: r.error.message, ...(r.error.details ? { details: r.error.details } : {}) });
       return result.manifests.map((manifest) => ({ manifest, source: source.id, location: manifest.source }));
     }
     const out: CatalogEntry[] = [];
@@ -241,7 +243,7 @@ export class Catalog {
         out.push({ manifest, source: source.id, location });
       } catch (e) {
         const d = describeError(e);
-        problems.push({ source: source.id, location, message: d.message, ...(d.details ? { details: d.details } : {}) });
+        problems.push({ kind: 'invalid', source: source.id, location, message: d.message, ...(d.details ? { details: d.details } : {}) });
       }
     }
     return out;

@@ -122,7 +122,7 @@ function schemaDetails(errors: ErrorObject[], data: unknown): ErrorDetail[] {
         message = `must be one of: ${(p.allowedValues as unknown[]).join(', ')}`;
         break;
       case 'oneOf':
-        message = `must be ${((e.schema as Record<string, unknown>[]) ?? []).map(describeBranch).join(', or ')}`;
+        message = `must be ${((e.schema as Record<string, unknown>[]) ?? []).map(describeBranch).join(' or ')}`;
         break;
       case 'propertyNames':
         path += pointer(String(p.propertyName));

@@ -30,7 +30,7 @@ function sources(cli: CliContext, opts: BrowseOptions): CatalogSource[] {
 /** Loads the catalog; a manifest that does not validate fails the command after the listing. */
 async function loadCatalog(cli: CliContext, opts: BrowseOptions): Promise<{ catalog: Catalog; failure?: WarrenError }> {
   const catalog = new Catalog({ sources: sources(cli, opts) });
-  const { problems } = await catalog.refresh();
+  const problems = (await catalog.refresh()).problems.filter((p) => p.kind === 'invalid');
   if (!problems.length) return { catalog };
   const failure = new WarrenError('WARREN_ERR_MANIFEST_INVALID', `${problems.length} catalog problem${problems.length === 1 ? '' : 's'}`, {
     details: problems.flatMap((p) => (p.details?.length ? p.details.map((d) => ({ path: `${p.location}${d.path}`, message: d.message })) : [{ path: p.location, message: p.message }])),
