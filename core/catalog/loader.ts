@@ -14,7 +14,8 @@ import {
   type PortNeed,
   type SecretSpec,
 } from './types.js';
-import { parseBytes, parseDuration } from './units.js';
+import { parseDevice, parsePort, parseVolume } from './compose-forms.js';
+import { parseBytes, parseDuration, splitShellWords } from './units.js';
 
 const MAX_MANIFEST_BYTES = 1024 * 1024;
 const DB_VARIABLE_SUFFIXES = ['HOST', 'PORT', 'NAME', 'USER', 'PASSWORD', 'URL'] as const;
@@ -269,6 +270,26 @@ function semanticChecks(doc: ComposeDocument, manifest: Omit<AppManifest, 'docum
         details.push({ path, message: `volume "${source}" is not declared under the top-level volumes` });
       }
     });
+    const shortForms: [string, (v: unknown, path: string) => unknown][] = [
+      ['ports', (v, path) => parsePort(v, path)],
+      ['volumes', (v, path) => parseVolume(v, path, 'anonymous')],
+      ['devices', (v, path) => parseDevice(v, path)],
+    ];
+    for (const [key, parse] of shortForms) {
+      ((svc[key] as unknown[] | undefined) ?? []).forEach((v, i) => {
+        if (JSON.stringify(v).includes('$')) return;
+        try {
+          parse(v, `${base}/${key}/${i}`);
+        } catch (e) {
+          if (e instanceof WarrenError && e.details) for (const d of e.details) if (!details.some((x) => x.path === d.path)) details.push(d);
+        }
+      });
+    }
+    for (const key of ['command', 'entrypoint']) {
+      if (typeof svc[key] === 'string' && !(svc[key] as string).includes('$') && splitShellWords(svc[key] as string) === undefined) {
+        details.push({ path: `${base}/${key}`, message: 'unbalanced quotes' });
+      }
+    }
     const resources = (svc.deploy as { resources?: Record<string, Record<string, unknown>> } | undefined)?.resources ?? {};
     for (const kind of ['limits', 'reservations']) {
       const mem = resources[kind]?.memory;

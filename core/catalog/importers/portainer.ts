@@ -76,7 +76,11 @@ function containerTemplate(t: Record<string, unknown>, id: string, report: Impor
   const svc: Record<string, unknown> = { image: typeof t.registry === 'string' && t.registry ? `${t.registry.replace(/\/$/, '')}/${image}` : image };
   const { environment, inputs } = envInputs(t.env, report, base);
   if (Object.keys(environment).length) svc.environment = environment;
-  const ports = Array.isArray(t.ports) ? t.ports.map(String) : [];
+  const ports: string[] = [];
+  (Array.isArray(t.ports) ? t.ports : []).forEach((p, i) => {
+    if (typeof p === 'string' || typeof p === 'number') ports.push(String(p));
+    else report.unmapped.push({ path: `${base}/ports/${i}`, reason: 'a port must be written as "published:target/protocol"' });
+  });
   if (ports.length) {
     svc.ports = ports.map((p, i) => {
       if (/^\d+(\/(tcp|udp))?$/.test(p)) {

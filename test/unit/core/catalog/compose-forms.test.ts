@@ -49,7 +49,7 @@ t.test('resources: deploy.resources and the legacy keys, memory strings in bytes
   });
   t.same(parseResources({ mem_limit: '256m', cpus: 2 }, '/s'), { limits: { memoryBytes: 256 * 1024 ** 2, cpus: 2 } });
   t.equal(parseResources({}, '/s'), undefined);
-  t.throws(() => parseResources({ deploy: { resources: { limits: { memory: 'lots' } } } }, '/services/x'), { details: [{ path: '/services/x/deploy/resources/limits/memory' }] });
+  t.throws(() => parseResources({ deploy: { resources: { limits: { memory: 'lots' } } } }, '/services/x'), { code: 'WARREN_ERR_COMPOSE_INVALID', details: [{ path: '/services/x/deploy/resources/limits/memory' }] });
 });
 
 t.test('healthchecks: string tests run in a shell, durations in seconds, disable', async (t) => {
@@ -63,7 +63,7 @@ t.test('healthchecks: string tests run in a shell, durations in seconds, disable
   t.same(parseHealthcheck({ test: ['CMD', 'true'] }, '/h'), { test: ['CMD', 'true'] });
   t.same(parseHealthcheck({ disable: true }, '/h'), { test: ['NONE'] });
   t.throws(() => parseHealthcheck({ test: ['curl'] }, '/h'), { message: /CMD, CMD-SHELL or NONE/ });
-  t.throws(() => parseHealthcheck({ test: 'x', interval: 'often' }, '/h'), { details: [{ path: '/h/interval' }] });
+  t.throws(() => parseHealthcheck({ test: 'x', interval: 'often' }, '/h'), { code: 'WARREN_ERR_COMPOSE_INVALID', details: [{ path: '/h/interval' }] });
 });
 
 t.test('depends_on list or map; devices with default container path', async (t) => {

@@ -87,8 +87,8 @@ t.test('validateInputs: defaults, coercion, and every problem with its path', as
     ['/inputs/DEBUG', '/inputs/EXTRA', '/inputs/SITE_NAME', '/inputs/THEME', '/inputs/WORKERS'],
   );
   t.match(err.details, [{ path: '/inputs/EXTRA', message: /no input named EXTRA/ }, { path: '/inputs/SITE_NAME', message: /Site name is required/ }]);
-  t.throws(() => validateInputs(app, { SITE_NAME: 'x<script>' }), { details: [{ path: '/inputs/SITE_NAME', message: /pattern/ }] });
-  t.throws(() => validateInputs(app, { SITE_NAME: 'Fine', WORKERS: 2.5 }), { details: [{ path: '/inputs/WORKERS', message: /whole number/ }] });
+  t.throws(() => validateInputs(app, { SITE_NAME: 'x<script>' }), { code: 'WARREN_ERR_INVALID_INPUT', details: [{ path: '/inputs/SITE_NAME', message: /pattern/ }] });
+  t.throws(() => validateInputs(app, { SITE_NAME: 'Fine', WORKERS: 2.5 }), { code: 'WARREN_ERR_INVALID_INPUT', details: [{ path: '/inputs/WORKERS', message: /whole number/ }] });
 });
 
 t.test('generateSecrets keeps existing values and fills the missing with the declared charset', async (t) => {
@@ -170,8 +170,8 @@ t.test('devices: optional ones absent on the device are left out, required ones 
 
 t.test('refusals: missing secrets, unknown database refs, an unmet need, a bad project', async (t) => {
   t.throws(() => resolveStack(app, { inputs: { SITE_NAME: 'Notes' } }), { code: 'WARREN_ERR_INVALID_INPUT', details: [{ path: '/secrets/APP_SECRET' }, { path: '/secrets/DB_PASSWORD' }] });
-  t.throws(() => resolveStack(app, { inputs: { SITE_NAME: 'Notes' }, secrets: generateSecrets(app), databases: { cache: pool } }), { details: [{ path: '/databases/cache' }] });
-  t.throws(() => resolveStack(app, { inputs: { SITE_NAME: 'Notes' }, secrets: generateSecrets(app), project: 'Bad Name' }), { details: [{ path: '/project' }] });
+  t.throws(() => resolveStack(app, { inputs: { SITE_NAME: 'Notes' }, secrets: generateSecrets(app), databases: { cache: pool } }), { code: 'WARREN_ERR_INVALID_INPUT', details: [{ path: '/databases/cache' }] });
+  t.throws(() => resolveStack(app, { inputs: { SITE_NAME: 'Notes' }, secrets: generateSecrets(app), project: 'Bad Name' }), { code: 'WARREN_ERR_INVALID_INPUT', details: [{ path: '/project' }] });
   t.throws(() => resolveStack(app, { secrets: generateSecrets(app) }), { code: 'WARREN_ERR_INVALID_INPUT', details: [{ path: '/inputs/SITE_NAME' }] });
   const noSidecar = loadManifest(
     stringify({
