@@ -176,12 +176,14 @@ export class PluginHost {
       pkg = await readPluginPackage(dir, { preferTs: builtIn && !existsSync(join(dir, 'index.js')) });
     } catch (e) {
       const err = describeError(e);
-      const name = (e as WarrenError).message?.split(':')[0] || dir;
+      const raw = await readPackageJson(dir);
+      const name = typeof raw?.name === 'string' ? raw.name : dir;
       const p: LoadedPlugin = {
         metas: [],
-        info: { name, version: '?', builtIn, isolation: builtIn ? 'none' : 'process', state: 'refused', error: err, providers: [], restarts: 0, dir },
+        info: { name, version: typeof raw?.version === 'string' ? raw.version : '?', builtIn, isolation: builtIn ? 'none' : 'process', state: 'refused', error: err, providers: [], restarts: 0, dir },
       };
-      if (!builtIn && err.code === 'WARREN_ERR_PLUGIN_MANIFEST' && !(await hasKeyword(dir))) return p.info; // not a Warren plugin at all
+      const isWarrenPlugin = (Array.isArray(raw?.keywords) && raw.keywords.includes('warren-plugin')) || raw?.warren !== undefined;
+      if (!builtIn && err.code === 'WARREN_ERR_PLUGIN_MANIFEST' && raw && !isWarrenPlugin) return p.info; // not a Warren plugin at all
       this.plugins.set(name, p);
       this.log(`plugin:${name}`).error(err.message, { code: err.code, details: err.details });
       this.opts.bus.emit('plugin.state', { plugin: name, state: 'refused', code: err.code, message: err.message });
@@ -563,13 +565,12 @@ export class PluginHost {
   }
 }
 
-async function hasKeyword(dir: string): Promise<boolean> {
+async function readPackageJson(dir: string): Promise<{ name?: unknown; version?: unknown; keywords?: unknown[]; warren?: unknown } | undefined> {
   try {
     const { readFile } = await import('node:fs/promises');
-    const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { keywords?: string[]; warren?: unknown };
-    return (Array.isArray(pkg.keywords) && pkg.keywords.includes('warren-plugin')) || pkg.warren !== undefined;
+    return JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'));
   } catch {
-    return true;
+    return undefined;
   }
 }
 
