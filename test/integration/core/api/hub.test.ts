@@ -165,3 +165,31 @@ t.test('socket.io needs auth; a subscription answers a snapshot with a revision'
   th.hub.bus.emit('device.added', { device: 'nas', name: 'NAS' });
   t.equal((await got).type, 'device.added');
 });
+
+t.test('WARREN_DATABASE_URL keeps the hub\'s data in Postgres', async (t) => {
+  const { needServices } = await import('../../../helpers/services.js');
+  const env = needServices(t, 'postgres');
+  if (!env) return;
+  const pg = (await import('pg')).default;
+  const admin = new pg.Client({ connectionString: env.postgres!.url });
+  await admin.connect();
+  const db = `warren_hub_test_${process.pid}_${Date.now().toString(36)}`;
+  await admin.query(`CREATE DATABASE ${db}`);
+  t.teardown(async () => {
+    await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+    await admin.end();
+  });
+  const url = new URL(env.postgres!.url);
+  url.pathname = `/${db}`;
+  const th = await startTestHub(t, { env: { WARREN_ADMIN_PASSWORD: PASSWORD, WARREN_DATABASE_URL: url.toString() } });
+  t.equal((await th.call('GET', '/api/health')).body.store, 'postgres');
+  const token = await adminToken(th, PASSWORD);
+  t.equal((await th.call('GET', '/api/plugins', { token })).status, 200);
+  const users = await admin.query(`SELECT 1`);
+  t.equal(users.rowCount, 1);
+  const check = new pg.Client({ connectionString: url.toString() });
+  await check.connect();
+  const rows = await check.query('SELECT username FROM users');
+  await check.end();
+  t.same(rows.rows.map((r: { username: string }) => r.username), ['admin'], 'the account lives in Postgres');
+});
