@@ -1,12 +1,15 @@
 // The composition root of the hub's features: which REST route modules and hub extensions run.
 // Each feature folder (devices, metrics, catalog, apps, pooling, MQTT) adds itself here.
+import { deviceRoutes } from './api/routes/devices.js';
+import { summaryRoutes } from './api/routes/summary.js';
 import type { RouteModule } from './api/server.js';
+import { DevicesFeature } from './devices/index.js';
 import type { HubExtension } from './hub.js';
 
 export function featureRoutes(): RouteModule[] {
-  return [];
+  return [deviceRoutes, summaryRoutes];
 }
 
 export function featureExtensions(): HubExtension[] {
-  return [];
+  return [new DevicesFeature()];
 }

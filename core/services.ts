@@ -2,6 +2,13 @@
 // is a HubExtension that sets its entry here when it starts; routes and other features reach each
 // other through `hub.services`, never through module-level singletons. Type-only imports keep this
 // file free of cycles.
+import type { DeviceService } from './devices/device-service.js';
+import type { MetricsService } from './devices/metrics-service.js';
+
 export interface HubServices {
   [name: string]: unknown;
+  /** The device inventory (core/devices). */
+  devices?: DeviceService;
+  /** Live metrics, fleet summary and history (core/devices/metrics-service.ts). */
+  metrics?: MetricsService;
 }

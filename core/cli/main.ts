@@ -4,10 +4,12 @@ import { Command } from 'commander';
 import { installLayout } from '../hub.js';
 import { createCliContext, type GlobalOptions } from './context.js';
 import * as catalog from './commands/catalog.js';
+import * as devices from './commands/devices.js';
 import * as devicesSnapshot from './commands/devices-snapshot.js';
 import * as place from './commands/place.js';
 import * as plugins from './commands/plugins.js';
 import * as serve from './commands/serve.js';
+import * as summary from './commands/summary.js';
 import * as tokens from './commands/tokens.js';
 
 export function buildProgram(): Command {
@@ -22,7 +24,8 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .configureOutput({ outputError: (s, write) => write(`warren: ${s.replace(/^error: /, '')}`) });
   const cli = createCliContext(() => program.opts() as GlobalOptions);
-  for (const m of [serve, catalog, devicesSnapshot, place, plugins, tokens]) m.register(program, cli);
+  // `devices` before `devices-snapshot`, which adds its subcommand to the group made here.
+  for (const m of [serve, catalog, devices, devicesSnapshot, place, plugins, summary, tokens]) m.register(program, cli);
   return program;
 }
 
