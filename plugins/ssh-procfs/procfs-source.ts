@@ -1,8 +1,10 @@
-// A device read over SSH: one persistent connection per instance (re-established after a failure),
-// one remote command per poll, and a short CPU benchmark at enrolment.
+// A device read over SSH: one persistent connection per instance with one long-lived shell on it
+// (both re-established after a failure), one command line per poll, and a short CPU benchmark at
+// enrolment.
 import { createHash } from 'node:crypto';
 import { NodeSSH } from 'node-ssh';
 import { WarrenError } from '../../core/errors.js';
+import { RemoteShell, type ShellResult } from './remote-shell.js';
 import { AuthFailedError, NotReadyError, type Closable, type KeyValueStorage, type Logger } from '../../core/plugin/types.js';
 import type { HostReading, MetricName, MetricsSource } from '../../core/providers/metrics-source.js';
 import {
@@ -45,7 +47,8 @@ export const fingerprint = (key: Buffer): string => `SHA256:${createHash('sha256
 export class SshProcfsSource implements MetricsSource, Closable {
   readonly provides: readonly MetricName[] = ['cpu', 'memory', 'swap', 'filesystems', 'load', 'boot', 'cpuBenchmark'];
   private ssh?: NodeSSH;
-  private connecting?: Promise<NodeSSH>;
+  private shell?: RemoteShell;
+  private connecting?: Promise<RemoteShell>;
   private info: SystemInfo = {};
   private score: { perCore: number; basis: 'benchmark' | 'default' } = { perCore: DEFAULT_CPU_SCORE, basis: 'default' };
   private knownHostKey?: string;
@@ -112,29 +115,26 @@ export class SshProcfsSource implements MetricsSource, Closable {
     return { perCore: DEFAULT_CPU_SCORE, basis: 'default' };
   }
 
-  private async run(command: string, signal?: AbortSignal): Promise<{ stdout: string; stderr: string }> {
+  private async run(command: string, signal?: AbortSignal): Promise<ShellResult> {
     signal?.throwIfAborted();
-    const ssh = await this.connection(signal);
+    const shell = await this.connection(signal);
     signal?.throwIfAborted();
+    const ssh = this.ssh;
     let onAbort: (() => void) | undefined;
     const aborted = new Promise<never>((_, reject) => {
       onAbort = () => {
-        // The channel cannot be cancelled on its own: drop the connection, the next poll reconnects.
+        // A command in the shell cannot be cancelled on its own: drop the connection, the next poll reconnects.
         this.drop(ssh);
         reject(signal!.reason ?? new NotReadyError('aborted'));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
     });
-    const exec = ssh.execCommand(command, { noTrim: true });
+    const exec = shell.run(command);
     try {
-      const r = await (signal ? Promise.race([exec, aborted]) : exec);
-      if (r.code === null && r.signal === null && !ssh.isConnected()) {
-        throw new NotReadyError(`${this.target()}: the connection closed while reading`);
-      }
-      return r;
+      return await (signal ? Promise.race([exec, aborted]) : exec);
     } catch (e) {
       this.drop(ssh);
-      throw this.mapError(e);
+      throw signal?.aborted ? signal.reason : this.mapError(e);
     } finally {
       if (onAbort) signal?.removeEventListener('abort', onAbort);
       exec.catch(() => {});
@@ -142,9 +142,9 @@ export class SshProcfsSource implements MetricsSource, Closable {
     }
   }
 
-  private connection(signal?: AbortSignal): Promise<NodeSSH> {
+  private connection(signal?: AbortSignal): Promise<RemoteShell> {
     if (this.closed) return Promise.reject(new NotReadyError('the source is closed'));
-    if (this.ssh?.isConnected()) return Promise.resolve(this.ssh);
+    if (this.ssh?.isConnected() && this.shell?.alive) return Promise.resolve(this.shell);
     if (!this.connecting) {
       this.connecting = this.open().finally(() => {
         this.connecting = undefined;
@@ -157,7 +157,7 @@ export class SshProcfsSource implements MetricsSource, Closable {
     ]);
   }
 
-  private async open(): Promise<NodeSSH> {
+  private async open(): Promise<RemoteShell> {
     this.drop();
     const ssh = new NodeSSH();
     this.hostKeyMismatch = undefined;
@@ -182,10 +182,18 @@ export class SshProcfsSource implements MetricsSource, Closable {
       ssh.dispose();
       throw new NotReadyError('the source was closed while connecting');
     }
+    let shell: RemoteShell;
+    try {
+      shell = await RemoteShell.open(ssh.connection!);
+    } catch (e) {
+      ssh.dispose();
+      throw this.mapError(e);
+    }
     ssh.connection?.on('close', () => {
-      if (this.ssh === ssh) this.ssh = undefined;
+      if (this.ssh === ssh) this.drop(ssh);
     });
     this.ssh = ssh;
+    this.shell = shell;
     const learned = this.pendingHostKey;
     this.pendingHostKey = undefined;
     if (learned) {
@@ -193,7 +201,7 @@ export class SshProcfsSource implements MetricsSource, Closable {
       await this.storage?.set('hostKeyFingerprint', learned);
       this.logger?.info('learned the host key on first contact', { fingerprint: learned });
     }
-    return ssh;
+    return shell;
   }
 
   private verifyHostKey(key: Buffer): boolean {
@@ -209,7 +217,11 @@ export class SshProcfsSource implements MetricsSource, Closable {
 
   private drop(ssh: NodeSSH | undefined = this.ssh): void {
     if (!ssh) return;
-    if (this.ssh === ssh) this.ssh = undefined;
+    if (this.ssh === ssh) {
+      this.shell?.close();
+      this.shell = undefined;
+      this.ssh = undefined;
+    }
     ssh.dispose();
   }
 
