@@ -1,6 +1,6 @@
 // The part every importer shares: a foreign Compose document plus what the foreign catalog says about
 // the app → a native manifest, with every dropped or changed setting written into the report.
-import { describeError, type ErrorDetail } from '../../errors.js';
+import { WarrenError, describeError, type ErrorDetail } from '../../errors.js';
 import { escapeDollars, referencedVariables } from '../interpolate.js';
 import { databaseVariableNames, validateManifestDocument } from '../loader.js';
 import { SUPPORTED_SERVICE_KEYS } from '../schema.js';
@@ -195,7 +195,8 @@ function markSidecars(doc: ComposeDocument, w: WarrenBlock, report: ImportReport
     const env = environmentMap(svc);
     const pick = (names: string[]): string | undefined => names.map((n) => env[n]).find((v) => v !== undefined && v !== '');
     const creds = { user: canonical(pick(keys.user)), password: canonical(pick(keys.password)), database: canonical(pick(keys.database)) };
-    const hosts = new Set([name, ...(typeof svc.hostname === 'string' ? [svc.hostname] : [])]);
+    const aliases = isObject(svc.networks) ? Object.values(svc.networks).flatMap((n) => (isObject(n) && Array.isArray(n.aliases) ? n.aliases.map(String) : [])) : [];
+    const hosts = new Set([name, ...(typeof svc.hostname === 'string' ? [svc.hostname] : []), ...aliases]);
     const rewrites: ReportEntry[] = [];
     let leftover: string | undefined;
 
@@ -266,6 +267,20 @@ function convertService(
   taken: Set<string>,
 ): void {
   const base = `/services/${name}`;
+  const containerName = svc.container_name;
+  if (typeof containerName === 'string' && containerName !== name && /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(containerName) && svc.network_mode === undefined) {
+    // Other services often reach this one by its container name; an alias keeps that working.
+    const nets = svc.networks;
+    const map: Record<string, { aliases?: string[] } | null> = Array.isArray(nets)
+      ? Object.fromEntries(nets.map((n) => [String(n), null]))
+      : isObject(nets)
+        ? (nets as Record<string, { aliases?: string[] } | null>)
+        : { default: null };
+    for (const key of Object.keys(map)) map[key] = { ...(map[key] ?? {}), aliases: [...new Set([...(map[key]?.aliases ?? []), containerName])] };
+    svc.networks = map;
+    delete svc.container_name;
+    report.changed.push({ path: `${base}/container_name`, reason: `Warren names containers itself; "${containerName}" stays reachable as a network alias` });
+  }
   for (const key of Object.keys(svc)) {
     if (key.startsWith('x-') && key !== 'x-warren') {
       delete svc[key];
@@ -326,6 +341,10 @@ function convertService(
             delete v[k];
           }
         }
+        if (v.type === 'volume' && typeof v.source === 'string' && v.source && !v.source.includes('$') && !(v.source in (doc.volumes ??= {}))) {
+          doc.volumes[v.source] = null;
+          taken.add(v.source);
+        }
         if (v.type !== 'bind' || typeof v.source !== 'string') return v;
         source = v.source;
         target = String(v.target);
@@ -334,7 +353,7 @@ function convertService(
       if (source === undefined || target === undefined) return v;
       const isBind = /^[./~$]/.test(source);
       if (!isBind) {
-        if (!(doc.volumes ??= {})[source] && !source.includes('$')) {
+        if (!(source in (doc.volumes ??= {})) && !source.includes('$')) {
           doc.volumes[source] = null;
           taken.add(source);
         }
@@ -384,6 +403,18 @@ function declareVariables(doc: ComposeDocument, w: WarrenBlock, report: ImportRe
   walk(doc.services, '/services');
   walk(doc.volumes, '/volumes');
   walk(doc.networks, '/networks');
+}
+
+function firstPublishedTcpTarget(svc: Record<string, unknown>): number | undefined {
+  for (const p of Array.isArray(svc.ports) ? svc.ports : []) {
+    if (isObject(p)) {
+      if (p.protocol !== 'udp' && Number.isInteger(Number(p.target))) return Number(p.target);
+      continue;
+    }
+    const m = /^(?:[^/]*:)?(\d+)(?:\/(tcp|udp))?$/.exec(String(p));
+    if (m && m[2] !== 'udp') return Number(m[1]);
+  }
+  return undefined;
 }
 
 function publishedPortFor(svc: Record<string, unknown>, target: number): boolean {
@@ -440,6 +471,7 @@ export function finishImport(rawDoc: unknown, meta: AppMeta, report: ImportRepor
       ((services[mainService]!.ports as unknown[] | undefined) ?? (services[mainService]!.ports = [])).push(`${meta.mainPort}:${meta.mainPort}`);
       report.changed.push({ path: `/services/${mainService}/ports`, reason: `published the web port ${meta.mainPort} (the foreign platform reached it through its proxy)` });
     }
+    const mainPort = meta.mainPort ?? firstPublishedTcpTarget(services[mainService]!);
     const architectures = meta.architectures?.length ? mapArchitectures(meta.architectures, report, '/x-warren/requires/architectures') : [];
     const w: WarrenBlock = {
       id: meta.id,
@@ -451,7 +483,7 @@ export function finishImport(rawDoc: unknown, meta: AppMeta, report: ImportRepor
       categories: (meta.categories ?? []).map((c) => c.trim().slice(0, 40)).filter(Boolean).length ? (meta.categories ?? []).map((c) => c.trim().slice(0, 40)).filter(Boolean) : ['Other'],
       ...(meta.icon ? { icon: meta.icon } : {}),
       ...(meta.website ? { website: meta.website } : {}),
-      main: { service: mainService, ...(meta.mainPort !== undefined ? { port: meta.mainPort } : {}), ...(meta.mainPath ? { path: meta.mainPath.startsWith('/') ? meta.mainPath : `/${meta.mainPath}` } : {}) },
+      main: { service: mainService, ...(mainPort !== undefined ? { port: mainPort } : {}), ...(meta.mainPath ? { path: meta.mainPath.startsWith('/') ? meta.mainPath : `/${meta.mainPath}` } : {}) },
       requires: { ...(architectures.length ? { architectures } : {}) },
       ...(meta.secrets && Object.keys(meta.secrets).length ? { secrets: meta.secrets } : {}),
       ...(meta.inputs && Object.keys(meta.inputs).length ? { inputs: meta.inputs } : {}),
@@ -468,12 +500,53 @@ export function finishImport(rawDoc: unknown, meta: AppMeta, report: ImportRepor
     declareVariables(doc, w, report);
     if (w.requires && Object.keys(w.requires).length === 0) delete w.requires;
     doc['x-warren'] = w;
-    return validateManifestDocument(doc, report.source);
+    return validateRepairing(doc, report);
   } catch (e) {
     const d = describeError(e);
     report.error = { message: d.message, ...(d.details ? { details: d.details } : {}) };
     return undefined;
   }
+}
+
+/**
+ * Validates, dropping service settings the loader refuses (a malformed port, an unknown restart
+ * policy...) and reporting each, so that one bad value does not cost the whole app. Problems outside
+ * the services' settings (the image, x-warren) still fail the import.
+ */
+function validateRepairing(doc: ComposeDocument, report: ImportReport): AppManifest {
+  for (let round = 0; ; round++) {
+    try {
+      return validateManifestDocument(doc, report.source);
+    } catch (e) {
+      if (round >= 5 || !(e instanceof WarrenError) || !e.details?.length) throw e;
+      const removable = e.details.map((d) => ({ detail: d, target: removableTarget(d.path) }));
+      if (removable.some((r) => !r.target)) throw e;
+      const done = new Set<string>();
+      // Highest array index first, so that removing one element does not shift the next.
+      removable.sort((a, b) => b.target!.join('/').localeCompare(a.target!.join('/'), undefined, { numeric: true }));
+      for (const { detail, target } of removable) {
+        const key = target!.join('/');
+        if (done.has(key)) continue;
+        done.add(key);
+        let parent: unknown = doc;
+        for (const seg of target!.slice(0, -1)) parent = isObject(parent) || Array.isArray(parent) ? (parent as Record<string, unknown>)[seg] : undefined;
+        const last = target![target!.length - 1]!;
+        if (Array.isArray(parent)) parent.splice(Number(last), 1);
+        else if (isObject(parent)) delete parent[last];
+        report.unmapped.push({ path: `/${key}`, reason: `dropped: ${detail.message}` });
+      }
+    }
+  }
+}
+
+function removableTarget(path: string): string[] | undefined {
+  const segs = path.split('/').slice(1).map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'));
+  if (segs[0] !== 'services' || segs.length < 3 || segs[2] === 'image' || segs[2] === 'x-warren') return undefined;
+  const listKeys = ['ports', 'volumes', 'devices', 'expose', 'cap_add', 'cap_drop', 'tmpfs', 'extra_hosts'];
+  if (listKeys.includes(segs[2]!) && segs.length >= 4 && /^\d+$/.test(segs[3]!)) return segs.slice(0, 4);
+  if (segs[2] === 'healthcheck' || segs[2] === 'deploy') return segs;
+  if (segs[2] === 'environment' || segs[2] === 'labels' || segs[2] === 'sysctls') return segs.slice(0, Math.min(segs.length, 4));
+  return segs.slice(0, 3);
 }
 
 /** A literal value from a foreign catalog, written so that interpolation leaves it alone. */

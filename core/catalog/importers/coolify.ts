@@ -143,3 +143,28 @@ export function importCoolify(text: string, opts: { source: string; name: string
   );
   return { manifests: manifest ? [manifest] : [], reports: [report] };
 }
+
+/**
+ * Coolify also publishes every template in one file, `templates/service-templates.json`: a map from
+ * name to the header fields plus the Compose file in base64.
+ */
+export function isCoolifyServiceTemplates(data: unknown): data is Record<string, Record<string, unknown>> {
+  if (!isObject(data)) return false;
+  const values = Object.values(data);
+  return values.length > 0 && values.every((v) => isObject(v) && typeof v.compose === 'string');
+}
+
+export function importCoolifyServiceTemplates(data: Record<string, Record<string, unknown>>, opts: { source: string }): ImportResult {
+  const result: ImportResult = { manifests: [], reports: [] };
+  for (const [name, t] of Object.entries(data)) {
+    const header = (['documentation', 'slogan', 'category', 'logo', 'port'] as const)
+      .filter((k) => t[k] !== undefined && t[k] !== null && String(t[k]).trim() !== '')
+      .map((k) => `# ${k}: ${String(t[k]).replace(/\n/g, ' ')}`);
+    if (Array.isArray(t.tags)) header.push(`# tags: ${t.tags.map(String).join(',')}`);
+    const compose = Buffer.from(String(t.compose), 'base64').toString('utf8');
+    const part = importCoolify(`${header.join('\n')}\n\n${compose}`, { source: `${opts.source}#/${name}`, name });
+    result.manifests.push(...part.manifests);
+    result.reports.push(...part.reports);
+  }
+  return result;
+}

@@ -8,7 +8,7 @@ import { WarrenError, describeError } from '../../errors.js';
 import { loadManifest } from '../loader.js';
 import { importCasaOs, isCasaOsDocument } from './casaos.js';
 import { emptyReport, finishImport, slugify, type ImportFormat, type ImportReport, type ImportResult } from './common.js';
-import { importCoolify, looksLikeCoolify } from './coolify.js';
+import { importCoolify, importCoolifyServiceTemplates, isCoolifyServiceTemplates, looksLikeCoolify } from './coolify.js';
 import { importPortainer, portainerTemplates, stackFileUrl } from './portainer.js';
 
 export type { ImportReport, ImportResult } from './common.js';
@@ -24,7 +24,9 @@ export function detectFormat(text: string): ImportFormat | undefined {
   const trimmed = text.trimStart();
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
     try {
-      if (portainerTemplates(JSON.parse(trimmed))) return 'portainer';
+      const json = JSON.parse(trimmed) as unknown;
+      if (portainerTemplates(json)) return 'portainer';
+      if (isCoolifyServiceTemplates(json)) return 'coolify';
     } catch {
       // Not JSON after all: YAML flow style, handled below.
     }
@@ -68,8 +70,18 @@ export function importFromText(text: string, opts: { source: string; name?: stri
     }
     case 'casaos':
       return importCasaOs(parseDocument(text, { merge: true }).toJS({ maxAliasCount: 100 }), { source: opts.source, name });
-    case 'coolify':
+    case 'coolify': {
+      const trimmed = text.trimStart();
+      if (trimmed.startsWith('{')) {
+        try {
+          const json = JSON.parse(trimmed) as unknown;
+          if (isCoolifyServiceTemplates(json)) return importCoolifyServiceTemplates(json, { source: opts.source });
+        } catch {
+          // A YAML template that happens to start with a flow map.
+        }
+      }
       return importCoolify(text, { source: opts.source, name });
+    }
     case 'native': {
       const report = emptyReport(slugify(name), opts.source, 'native');
       try {

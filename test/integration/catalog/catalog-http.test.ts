@@ -148,7 +148,7 @@ t.test('CLI: offline browsing, import with a report, imported apps listed', asyn
   t.equal(imported.code, 0, imported.err);
   const result = JSON.parse(imported.out) as { out: string; written: { app: string; file: string }[]; reports: { app: string; unmapped: unknown[]; error?: unknown }[] };
   t.equal(result.out, join(dataDir, 'catalog', 'imported'));
-  t.equal(result.written.length, 10);
+  t.equal(result.written.length, 12);
   t.ok(result.reports.find((r) => r.app === 'jellyfin')!.unmapped.length > 0);
   const after = await runCli(dataDir, '--json', 'catalog', 'list');
   t.equal(after.code, 0, 'imported apps validate; ids already curated are shadowed, not errors');

@@ -171,10 +171,10 @@ t.test('format detection and folder import', async (t) => {
   t.equal(detectFormat('key: [unclosed'), undefined);
   const all = await importCatalog(fixtures);
   const ids = all.manifests.map((m) => m.id).sort();
-  t.same(ids, ['gitea-with-postgresql', 'heimdall', 'jellyfin', 'joplin', 'mysql', 'n8n-with-postgresql', 'nginx', 'uptime-kuma', 'uptime-kuma-2', 'wordpress-stack']);
+  t.same(ids, ['gitea-with-postgresql', 'gitea-with-postgresql-2', 'heimdall', 'jellyfin', 'joplin', 'mysql', 'n8n-with-postgresql', 'nginx', 'uptime-kuma', 'uptime-kuma-2', 'uptime-kuma-3', 'wordpress-stack']);
   t.equal(new Set(ids).size, ids.length, 'ids are unique after import');
   t.ok(all.reports.some((r) => r.app === 'uptime-kuma-2' && r.changed.some((c) => /renamed/.test(c.reason))));
-  t.equal(all.reports.filter((r) => r.error).length, 3);
+  t.equal(all.reports.filter((r) => r.error).length, 4);
   const unknown = importFromText('just: text', { source: 'x.yaml' });
   t.match(unknown.reports[0]!.error!.message, /not a catalog format/);
   await t.rejects(importCatalog(fixtures + 'does-not-exist'), { code: 'WARREN_ERR_NOT_FOUND' });
@@ -194,4 +194,47 @@ t.test('an import never throws on hostile input; it reports', async (t) => {
     t.ok(r.reports.length >= 1, text.slice(0, 40));
     for (const m of r.manifests) roundTrip(t, m);
   }
+});
+
+t.test('Coolify: the one-file service-templates.json with base64 Compose files', async (t) => {
+  const r = importFromText(read('coolify/templates/service-templates.json'), { source: 'service-templates.json' });
+  t.same(r.manifests.map((m) => m.id), ['gitea-with-postgresql', 'uptime-kuma']);
+  const gitea = r.manifests[0]!;
+  t.equal(gitea.source, 'service-templates.json#/gitea-with-postgresql');
+  t.same(gitea.main, { service: 'gitea', port: 3000, path: '/' });
+  t.same(gitea.sidecars, { postgresql: 'main' });
+  t.same(gitea.categories, ['Version control', 'Collaboration']);
+  t.match(r.reports[2], { app: 'broken', error: { message: /not valid YAML/ } });
+});
+
+t.test('generic Compose: container names become aliases, bad values are dropped and reported', async (t) => {
+  const text = [
+    'services:',
+    '  app:',
+    '    image: nginx:1.27',
+    '    container_name: my-app',
+    '    restart: unless_stopped',
+    '    ports: ["80 : 80", "8080:80", "99999:1"]',
+    '    volumes: [{type: volume, source: appdata, target: /data}]',
+    '    environment: {DB_HOST: my-db, DB_PASSWORD: secretpw}',
+    '    healthcheck: {test: "true", interval: often, retries: 3}',
+    '  db:',
+    '    image: mariadb:11',
+    '    container_name: my-db',
+    '    environment: {MARIADB_PASSWORD: secretpw, MARIADB_USER: u, MARIADB_DATABASE: d}',
+  ].join('\n');
+  const r = importFromText(text, { source: 'shop/docker-compose.yml' });
+  const m = r.manifests[0]!;
+  t.equal(m.id, 'shop');
+  t.equal(m.main.port, 80, 'the web port is the first published TCP port');
+  t.same(m.document.services.app!.ports, ['8080:80']);
+  t.same(m.document.services.app!.healthcheck, { test: 'true', retries: 3 }, 'only the bad value is dropped');
+  t.same(m.document.volumes, { appdata: null });
+  t.same(m.document.services.app!.networks, { default: { aliases: ['my-app'] } });
+  t.same(m.document.services.app!.environment, { DB_HOST: '${WARREN_DB_MAIN_HOST}', DB_PASSWORD: '${WARREN_DB_MAIN_PASSWORD}' }, 'the container name of the database is recognised');
+  t.same(m.sidecars, { db: 'main' });
+  t.same(r.reports[0]!.unmapped.map((u) => u.path).sort(), ['/services/app/healthcheck/interval', '/services/app/ports/0', '/services/app/ports/2', '/services/app/restart']);
+  roundTrip(t, m);
+  const stack = resolveStack(m, { secrets: generateSecrets(m) });
+  t.same(stack.services.app!.aliases, ['my-app']);
 });
