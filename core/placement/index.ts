@@ -3,6 +3,6 @@ export { ReservationLedger, type LedgerEntry } from './ledger.js';
 export { parseRequirements, parseSnapshot } from './validate.js';
 export { intersectPlatforms, normalizeImageRef, normalizePlatform, normalizePort } from './platform.js';
 export { DEFAULT_CURVES, DEFAULT_DEDICATED_MEMORY, DEFAULT_FRESHNESS_LIMIT_SECONDS, DEFAULT_WEIGHTS } from './settings.js';
-export { formatPlacement } from './format.js';
+export { formatAge, formatBytes } from './units.js';
 export * from './types.js';
 export { requirementsFromCatalog } from './from-catalog.js';

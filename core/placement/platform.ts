@@ -34,18 +34,26 @@ const ALIASES: Record<string, string> = {
   '386': '386',
 };
 
-const cache = new Map<string, string>();
+// Ranking a large fleet normalises the same few spellings over and over; remember them, within bounds.
+function memoize(fn: (raw: string) => string): (raw: string) => string {
+  const cache = new Map<string, string>();
+  return (raw) => {
+    let out = cache.get(raw);
+    if (out === undefined) {
+      if (cache.size >= 4096) cache.clear();
+      out = fn(raw);
+      cache.set(raw, out);
+    }
+    return out;
+  };
+}
 
 /** `linux/x86_64` → `amd64`, `aarch64` → `arm64`, `linux/arm` → `arm/v7`; unknown names pass through lowercased. */
-export function normalizePlatform(raw: string): string {
-  const hit = cache.get(raw);
-  if (hit !== undefined) return hit;
+export const normalizePlatform = memoize((raw) => {
   let p = raw.trim().toLowerCase();
   if (p.startsWith('linux/')) p = p.slice(6);
-  const out = ALIASES[p] ?? p;
-  cache.set(raw, out);
-  return out;
-}
+  return ALIASES[p] ?? p;
+});
 
 /** The platforms an app can run on: those offered by every one of its images. */
 export function intersectPlatforms(perImage: readonly (readonly string[])[]): string[] {
@@ -58,14 +66,18 @@ export function intersectPlatforms(perImage: readonly (readonly string[])[]): st
   return [...common].sort();
 }
 
+const normalizePortText = memoize((raw) => {
+  const s = raw.trim().toLowerCase();
+  return s.includes('/') ? s : `${s}/tcp`;
+});
+
 /** `8080` → `8080/tcp`, `53/UDP` → `53/udp`. */
 export function normalizePort(raw: string | number): string {
-  const s = String(raw).trim().toLowerCase();
-  return s.includes('/') ? s : `${s}/tcp`;
+  return normalizePortText(String(raw));
 }
 
 /** `nginx` → `docker.io/library/nginx:latest`, so that short and full refs compare equal. */
-export function normalizeImageRef(ref: string): string {
+export const normalizeImageRef = memoize((ref) => {
   let r = ref.trim();
   const slash = r.indexOf('/');
   const first = slash < 0 ? '' : r.slice(0, slash);
@@ -75,4 +87,4 @@ export function normalizeImageRef(ref: string): string {
   const name = r.slice(lastSlash + 1);
   if (!name.includes(':') && !name.includes('@')) r += ':latest';
   return r;
-}
+});

@@ -1,39 +1,11 @@
-import semver from 'semver';
-import { WarrenError } from '../errors.js';
-import { normalizeImageRef, normalizePlatform, normalizePort } from './platform.js';
-import { describeCurves, resolveSettings, type Settings } from './settings.js';
-import type {
-  Candidate,
-  CriterionResult,
-  DatabaseEngine,
-  DatabaseNeed,
-  DatabasePlan,
-  DeviceSnapshot,
-  PlacementOptions,
-  PlacementRequirements,
-  PlacementResult,
-  PlacementWarning,
-  Reason,
-} from './types.js';
-import { formatAge, formatBytes } from './units.js';
-import { installedApps, suggestFixes } from './suggest.js';
+import { explain } from './explain.js';
+import { CORDONED, Measure, measure, METRICS_STALE, OFFLINE, prepareApp } from './measure.js';
+import { describeCurves, resolveSettings } from './settings.js';
+import { suggestFixes } from './suggest.js';
+import type { Candidate, DeviceSnapshot, PlacementOptions, PlacementRequirements, PlacementResult, PlacementWarning } from './types.js';
+import { formatBytes } from './units.js';
 
-interface PreparedApp {
-  id: string | undefined;
-  memoryNeed: number;
-  diskNeed: number;
-  /** null: the app runs anywhere. */
-  platforms: Set<string> | null;
-  platformList: string;
-  requiredPaths: string[];
-  optionalPaths: string[];
-  ports: string[];
-  databases: { need: DatabaseNeed; label: string }[];
-  images: Set<string>;
-  cpus: number | undefined;
-}
-
-/** A candidate plus the figures the suggestions and warnings need. */
+/** A candidate plus the figures the suggestions need. */
 export interface Evaluated {
   candidate: Candidate;
   device: DeviceSnapshot;
@@ -45,320 +17,157 @@ export interface Evaluated {
   storageNeed: number;
 }
 
+const UNAVAILABLE = OFFLINE | METRICS_STALE | CORDONED;
+
 /**
  * Rank every device for one app. Pure and deterministic: the same inputs give the same result, a
  * device's scores depend only on that device and the app, and the input order does not matter.
+ * Device ids must be unique (parseSnapshot checks files; the hub's ids are keys): checking here would
+ * cost more than the ranking itself on a large fleet.
+ *
+ * The decision (recommendation, tie-break, warnings) is made from numbers in one pass. The explained,
+ * ordered `candidates` list is built the first time it is read (JSON.stringify, iteration, spread
+ * all read it), so a caller that only needs the decision does not pay for ten thousand explanations.
  */
-export function rankDevices(
-  app: PlacementRequirements,
-  devices: readonly DeviceSnapshot[],
-  options: PlacementOptions = {},
-): PlacementResult {
+export function rankDevices(app: PlacementRequirements, devices: readonly DeviceSnapshot[], options: PlacementOptions = {}): PlacementResult {
   const settings = resolveSettings(app, options);
   const prepared = prepareApp(app);
-  const seen = new Set<string>();
-  const versionCache = new Map<string, boolean>();
-  const evaluated: Evaluated[] = new Array(devices.length);
-  for (let i = 0; i < devices.length; i++) {
+  const n = devices.length;
+  const flags = new Uint16Array(n);
+  const reasonCount = new Uint16Array(n);
+  const total = new Float64Array(n);
+  const headroom = new Float64Array(n);
+  const images = new Uint16Array(n);
+  // RAM available on devices that could take an app at all (online, fresh, not cordoned), and the
+  // largest installed app, for the warning; gathered in the same pass while each device is at hand.
+  const available = new Float64Array(n);
+  const largest = { id: '', memoryBytes: 0, home: -1 };
+  const m = new Measure();
+  for (let i = 0; i < n; i++) {
     const d = devices[i]!;
-    if (seen.has(d.id)) {
-      throw new WarrenError('WARREN_ERR_INVALID_INPUT', `Device id "${d.id}" appears twice`, {
-        details: [{ path: `/devices/${i}/id`, message: 'duplicate device id' }],
-        hint: 'Every device in a snapshot needs its own id.',
-      });
-    }
-    seen.add(d.id);
-    evaluated[i] = evaluate(d, prepared, settings, versionCache);
+    measure(d, prepared, settings, m, true);
+    flags[i] = m.flags;
+    available[i] = (m.flags & UNAVAILABLE) === 0 ? m.memoryAvailable : NaN;
+    if (d.apps) for (const a of d.apps) if (a.id !== prepared.id) considerLargest(largest, a.id, a.memoryBytes, i);
+    for (const r of d.reservations) if (r.app !== prepared.id) considerLargest(largest, r.app, r.memoryBytes, i);
+    if (m.flags !== 0) continue;
+    total[i] = m.total;
+    headroom[i] = m.memoryAvailable - m.memoryNeed;
+    images[i] = m.imagesPresent;
   }
-  evaluated.sort(compare);
 
-  const candidates = evaluated.map((e) => e.candidate);
-  const best = candidates[0]?.eligible ? candidates[0] : undefined;
+  // Eligible first by total, then RAM headroom, then images present, then id; disqualified by fewest
+  // reasons, then id. A total order, so the result does not depend on the input order.
+  const compare = (i: number, j: number): number => {
+    const ei = flags[i] === 0;
+    if (ei !== (flags[j] === 0)) return ei ? -1 : 1;
+    if (ei) {
+      if (total[i] !== total[j]) return total[j]! - total[i]!;
+      if (headroom[i] !== headroom[j]) return headroom[j]! - headroom[i]!;
+      if (images[i] !== images[j]) return images[j]! - images[i]!;
+    } else if (reasonCount[i] !== reasonCount[j]) return reasonCount[i]! - reasonCount[j]!;
+    const a = devices[i]!.id;
+    const b = devices[j]!.id;
+    return a < b ? -1 : a > b ? 1 : 0;
+  };
+
+  let best = -1;
+  let second = -1;
+  for (let i = 0; i < n; i++) {
+    if (flags[i] !== 0) continue;
+    if (best < 0 || compare(i, best) < 0) {
+      second = best;
+      best = i;
+    } else if (second < 0 || compare(i, second) < 0) second = i;
+  }
+
+  let materialized: Evaluated[] | undefined;
+  const materialize = (): Evaluated[] => {
+    if (materialized) return materialized;
+    const mm = new Measure();
+    for (let i = 0; i < n; i++) {
+      if (flags[i] === 0) continue;
+      measure(devices[i]!, prepared, settings, mm);
+      reasonCount[i] = mm.reasonCount;
+    }
+    const order = Array.from({ length: n }, (_, i) => i).sort(compare);
+    materialized = order.map((i) => {
+      const d = devices[i]!;
+      measure(d, prepared, settings, mm);
+      return {
+        candidate: explain(d, prepared, settings, mm),
+        device: d,
+        memoryAvailable: mm.memoryAvailable,
+        storageAvailable: mm.storageAvailable,
+        memoryNeed: mm.memoryNeed,
+        storageNeed: prepared.diskNeed,
+      };
+    });
+    return materialized;
+  };
+
   const warnings: PlacementWarning[] = [];
   let suggestions: PlacementResult['suggestions'] = [];
-  if (best) {
-    const w = largestAppWarning(evaluated[0]!, evaluated, prepared.id, settings);
+  let tieBreak: string | null = null;
+  if (best >= 0) {
+    const w = largestAppWarning(devices, best, headroom[best]!, available, largest);
     if (w) warnings.push(w);
-  } else if (evaluated.length > 0) {
-    suggestions = suggestFixes(evaluated, prepared.id, prepared.ports);
+    if (second >= 0 && total[second] === total[best]) {
+      let tied = 0;
+      for (let i = 0; i < n; i++) if (flags[i] === 0 && total[i] === total[best]) tied++;
+      tieBreak = describeTieBreak(devices[best]!.id, devices[second]!.id, tied, total[best]!, headroom, images, best, second);
+    }
+  } else if (n > 0) {
+    suggestions = suggestFixes(materialize(), prepared.id, prepared.ports);
     if (suggestions.length === 0) {
       warnings.push({
         code: 'NO_FIX',
-        message: 'No device qualifies, and no simple change (stopping apps, uncordoning, freeing a port) would make one fit; see each device\'s reasons.',
+        message: "No device qualifies, and no simple change (stopping apps, uncordoning, freeing a port) would make one fit; see each device's reasons.",
       });
     }
   }
+
+  let candidates: Candidate[] | undefined;
   return {
-    recommended: best ? best.device : null,
+    recommended: best >= 0 ? devices[best]!.id : null,
     weights: settings.weights,
     curves: describeCurves(settings.curves),
     freshnessLimitSeconds: settings.freshnessLimitSeconds,
-    tieBreak: best ? describeTieBreak(candidates) : null,
-    candidates,
+    tieBreak,
+    get candidates(): Candidate[] {
+      return (candidates ??= materialize().map((e) => e.candidate));
+    },
     suggestions,
     warnings,
   };
 }
 
-function prepareApp(app: PlacementRequirements): PreparedApp {
-  const platforms = app.architectures && app.architectures.length > 0 ? new Set(app.architectures.map(normalizePlatform)) : null;
-  const paths = app.devicePaths ?? [];
-  return {
-    id: app.app,
-    memoryNeed: Math.max(app.memoryBytes, app.observedMemoryBytes ?? 0),
-    diskNeed: app.diskBytes,
-    platforms,
-    platformList: platforms ? [...platforms].sort().join(', ') : '',
-    requiredPaths: paths.filter((p) => !p.optional).map((p) => p.path),
-    optionalPaths: paths.filter((p) => p.optional).map((p) => p.path),
-    ports: (app.ports ?? []).map(normalizePort),
-    databases: (app.databases ?? []).map((need) => ({ need, label: databaseLabel(need) })),
-    images: new Set((app.images ?? []).map(normalizeImageRef)),
-    cpus: app.cpus,
-  };
+function describeTieBreak(
+  a: string,
+  b: string,
+  tied: number,
+  at: number,
+  headroom: Float64Array,
+  images: Uint16Array,
+  ia: number,
+  ib: number,
+): string {
+  const lead = `${tied} devices tie at ${at.toFixed(2)}`;
+  if (headroom[ia] !== headroom[ib]) {
+    return `${lead}; RAM headroom: ${a} keeps ${formatBytes(headroom[ia]!)} free after the app, ${b} ${formatBytes(headroom[ib]!)}`;
+  }
+  if (images[ia] !== images[ib]) {
+    return `${lead} with equal RAM headroom; image present: ${a} already has ${images[ia]} of the app's images, ${b} ${images[ib]}`;
+  }
+  return `${lead} with equal RAM headroom and images present; device id: ${a} sorts before ${b}`;
 }
 
-function databaseLabel(n: DatabaseNeed): string {
-  const parts: string[] = [n.engine];
-  if (n.versions) parts.push(n.versions);
-  if (n.extensions && n.extensions.length > 0) parts.push(`with ${n.extensions.join(', ')}`);
-  return `${n.ref} (${parts.join(' ')})`;
-}
-
-const round1 = (x: number): number => Math.round(x * 10) / 10;
-const round2 = (x: number): number => Math.round(x * 100) / 100;
-const clamp01 = (x: number): number => (x < 0 ? 0 : x > 1 ? 1 : x);
-
-function sampled(d: DeviceSnapshot): string {
-  return d.metricsAgeSeconds === null ? 'never sampled' : `sampled ${formatAge(d.metricsAgeSeconds)} ago`;
-}
-
-function evaluate(d: DeviceSnapshot, app: PreparedApp, s: Settings, versionCache: Map<string, boolean>): Evaluated {
-  const reasons: Reason[] = [];
-  const notes: string[] = [];
-
-  if (!d.online) {
-    reasons.push({ code: 'OFFLINE', message: 'Offline: the device is not reachable' });
+function considerLargest(largest: { id: string; memoryBytes: number; home: number }, id: string, memoryBytes: number, i: number): void {
+  if (memoryBytes > largest.memoryBytes || (memoryBytes === largest.memoryBytes && memoryBytes > 0 && id < largest.id)) {
+    largest.id = id;
+    largest.memoryBytes = memoryBytes;
+    largest.home = i;
   }
-  if (d.metricsAgeSeconds === null) {
-    reasons.push({ code: 'METRICS_STALE', message: `Metrics: no sample yet (limit ${formatAge(s.freshnessLimitSeconds)})` });
-  } else if (d.metricsAgeSeconds > s.freshnessLimitSeconds) {
-    reasons.push({
-      code: 'METRICS_STALE',
-      message: `Metrics: last sample ${formatAge(d.metricsAgeSeconds)} ago, older than the ${formatAge(s.freshnessLimitSeconds)} limit`,
-    });
-  }
-  if (d.cordoned) reasons.push({ code: 'CORDONED', message: 'Cordoned: the device accepts no new apps' });
-
-  if (app.platforms) {
-    const arch = normalizePlatform(d.arch);
-    let runs = app.platforms.has(arch);
-    if (!runs && d.platforms) for (const p of d.platforms) if (app.platforms.has(normalizePlatform(p))) runs = true;
-    if (!runs) {
-      const offered = d.platforms && d.platforms.length > 0 ? [arch, ...d.platforms.map(normalizePlatform)].join(', ') : arch;
-      reasons.push({ code: 'ARCH', message: `Architecture: the device runs ${offered}; the app's images offer ${app.platformList}` });
-    }
-  }
-  if (app.cpus !== undefined && d.cores < app.cpus) {
-    reasons.push({ code: 'CPU_CORES', message: `CPU: the app is limited to ${app.cpus} CPUs, the device has ${d.cores} cores` });
-  }
-  for (const p of app.requiredPaths) {
-    if (!d.devicePaths.includes(p)) reasons.push({ code: 'DEVICE_PATH', message: `Device path ${p} is missing` });
-  }
-  for (const p of app.optionalPaths) {
-    if (!d.devicePaths.includes(p)) notes.push(`optional device path ${p} is missing`);
-  }
-  for (const port of app.ports) {
-    if (hasPort(d.listeningPorts, port)) reasons.push({ code: 'PORT', message: `Port ${port} is already listening on the device` });
-  }
-
-  let reservedMemory = 0;
-  let reservedStorage = 0;
-  const reservedFor: string[] = [];
-  for (const r of d.reservations) {
-    if (r.app === app.id) continue;
-    reservedMemory += r.memoryBytes;
-    reservedStorage += r.storageBytes;
-    reservedFor.push(r.app);
-  }
-  const memoryAvailable = d.memory.availableBytes - d.memory.reserveBytes - reservedMemory;
-  const storageReserve = d.storage.reserveBytes ?? 0;
-  const storageAvailable = d.storage.availableBytes - storageReserve - reservedStorage;
-
-  const databases = app.databases.length > 0 ? planDatabases(d, app, s, versionCache) : NO_DATABASES;
-  let dedicatedMemory = 0;
-  for (const p of databases) dedicatedMemory += p.memoryBytes;
-  const memoryNeed = app.memoryNeed + dedicatedMemory;
-
-  if (memoryAvailable < app.memoryNeed) {
-    reasons.push({
-      code: 'RAM',
-      message: `RAM: needs ${formatBytes(app.memoryNeed)}, ${formatBytes(Math.max(0, memoryAvailable))} available (${sampled(d)}${deductions(d.memory.reserveBytes, reservedMemory, reservedFor)})`,
-    });
-  }
-  if (dedicatedMemory > 0 && memoryAvailable < memoryNeed) {
-    const dedicated = databases.filter((p) => p.via === 'dedicated');
-    reasons.push({
-      code: 'DATABASE',
-      message:
-        `Database: ${dedicated.map((p) => `${p.detail}`).join('; ')}; ` +
-        `${dedicated.length > 1 ? 'dedicated servers need' : 'a dedicated server needs'} ${formatBytes(dedicatedMemory)}, so ${formatBytes(memoryNeed)} with the app, ` +
-        `${formatBytes(Math.max(0, memoryAvailable))} available (${sampled(d)})`,
-    });
-  }
-  if (storageAvailable < app.diskNeed) {
-    reasons.push({
-      code: 'STORAGE',
-      message: `Storage: needs ${formatBytes(app.diskNeed)}, ${formatBytes(Math.max(0, storageAvailable))} available (${sampled(d)}${deductions(storageReserve, reservedStorage, reservedFor)})`,
-    });
-  }
-
-  const c = s.curves;
-  const ramValue = Math.max(0, memoryAvailable);
-  const ramScore = memoryNeed > 0 ? 100 * clamp01((ramValue - memoryNeed) / (c.ram.headroomFactor * memoryNeed)) : 100;
-  const storageValue = Math.max(0, storageAvailable);
-  const storageScore =
-    100 * clamp01((storageValue - app.diskNeed) / (c.storage.headroomFactor * Math.max(app.diskNeed, c.storage.minNeedBytes)));
-
-  let cpuNote: string | undefined;
-  let perCore = d.cpuScorePerCore;
-  if (perCore === null || !(perCore > 0)) {
-    perCore = c.cpu.unknownPerCoreScore;
-    cpuNote = `per-core score unknown; counted as ${perCore}`;
-  }
-  const cpuValue = d.cores * perCore;
-  const cpuScore = 100 * Math.min(1, cpuValue / c.cpu.reference);
-
-  let loadScore: number;
-  let loadNote: string | undefined;
-  if (d.load1 === null) {
-    loadScore = c.load.unknownScore;
-    loadNote = `load unknown; neutral ${loadScore}`;
-  } else loadScore = 100 * (1 - Math.min(1, d.load1 / (d.cores * c.load.perCoreCapacity)));
-
-  let reliabilityScore: number;
-  let reliabilityNote: string | undefined;
-  if (d.availability7d === null) {
-    reliabilityScore = c.reliability.unknownScore;
-    reliabilityNote = `availability unknown (under an hour of history); neutral ${reliabilityScore}`;
-  } else reliabilityScore = 100 * clamp01(d.availability7d);
-
-  const w = s.weights;
-  const ram = criterion(ramValue, ramScore, w.ram, s.weightSum, undefined);
-  ram.need = memoryNeed;
-  const storage = criterion(storageValue, storageScore, w.storage, s.weightSum, undefined);
-  storage.need = app.diskNeed;
-  const cpu = criterion(cpuValue, cpuScore, w.cpu, s.weightSum, cpuNote);
-  const load = criterion(d.load1, loadScore, w.load, s.weightSum, loadNote);
-  const reliability = criterion(d.availability7d, reliabilityScore, w.reliability, s.weightSum, reliabilityNote);
-  const eligible = reasons.length === 0;
-
-  let imagesPresent = 0;
-  if (app.images.size > 0) for (const ref of d.images) if (app.images.has(normalizeImageRef(ref))) imagesPresent++;
-
-  const candidate: Candidate = {
-    device: d.id,
-    name: d.name,
-    eligible,
-    total: eligible ? round2(ram.contribution + storage.contribution + cpu.contribution + load.contribution + reliability.contribution) : null,
-    criteria: { ram, storage, cpu, load, reliability },
-    reasons,
-    headroomBytes: memoryAvailable - memoryNeed,
-    imagesPresent,
-    databases,
-    notes,
-  };
-  return { candidate, device: d, memoryAvailable, storageAvailable, memoryNeed, storageNeed: app.diskNeed };
-}
-
-const NO_DATABASES: DatabasePlan[] = [];
-
-function criterion(value: number | null, rawScore: number, weight: number, weightSum: number, note: string | undefined): CriterionResult {
-  const score = round1(rawScore);
-  const out: CriterionResult = { value, score, weight, contribution: round2((score * weight) / weightSum) };
-  if (note !== undefined) out.note = note;
-  return out;
-}
-
-function hasPort(listening: readonly string[], port: string): boolean {
-  for (const l of listening) if (l === port || normalizePort(l) === port) return true;
-  return false;
-}
-
-function deductions(reserve: number, reserved: number, reservedFor: string[]): string {
-  const parts: string[] = [];
-  if (reserve > 0) parts.push(`a ${formatBytes(reserve)} device reserve`);
-  if (reserved > 0) parts.push(`${formatBytes(reserved)} reserved for ${reservedFor.join(', ')}`);
-  return parts.length > 0 ? `; after ${parts.join(' and ')}` : '';
-}
-
-const ENGINE_ALIASES: Record<string, DatabaseEngine> = { postgres: 'postgres', postgresql: 'postgres', mariadb: 'mariadb' };
-
-function planDatabases(d: DeviceSnapshot, app: PreparedApp, s: Settings, versionCache: Map<string, boolean>): DatabasePlan[] {
-  return app.databases.map(({ need, label }) => {
-    const dedicated = (why: string): DatabasePlan => ({
-      ref: need.ref,
-      engine: need.engine,
-      via: 'dedicated',
-      detail: `${label} needs a dedicated server (${why})`,
-      memoryBytes: need.dedicatedMemoryBytes ?? s.dedicatedMemory[need.engine],
-    });
-    if (need.dedicated) return dedicated('the app asks for one');
-    let why = `no ${need.engine} pool on the device`;
-    for (const pool of d.databases) {
-      if (ENGINE_ALIASES[pool.engine.toLowerCase()] !== need.engine) continue;
-      if (need.versions && !versionSatisfies(pool.version, need.versions, versionCache)) {
-        why = `the ${need.engine} ${pool.version} pool does not satisfy ${need.versions}`;
-        continue;
-      }
-      const missing = (need.extensions ?? []).filter((x) => !(pool.extensions ?? []).includes(x));
-      if (missing.length > 0) {
-        why = `the ${need.engine} ${pool.version} pool lacks ${missing.join(', ')}`;
-        continue;
-      }
-      return { ref: need.ref, engine: need.engine, via: 'pool', detail: `${need.engine} ${pool.version} pool`, memoryBytes: 0 };
-    }
-    return dedicated(why);
-  });
-}
-
-function versionSatisfies(version: string, range: string, cache: Map<string, boolean>): boolean {
-  const key = `${range}\u0000${version}`;
-  let hit = cache.get(key);
-  if (hit === undefined) {
-    const v = semver.coerce(version);
-    hit = v !== null && semver.satisfies(v, range);
-    cache.set(key, hit);
-  }
-  return hit;
-}
-
-/** Eligible first by total, then RAM headroom, then images present, then id; disqualified by fewest reasons, then id. */
-function compare(x: Evaluated, y: Evaluated): number {
-  const a = x.candidate;
-  const b = y.candidate;
-  if (a.eligible !== b.eligible) return a.eligible ? -1 : 1;
-  if (a.eligible) {
-    if (a.total !== b.total) return b.total! - a.total!;
-    if (a.headroomBytes !== b.headroomBytes) return b.headroomBytes - a.headroomBytes;
-    if (a.imagesPresent !== b.imagesPresent) return b.imagesPresent - a.imagesPresent;
-  } else if (a.reasons.length !== b.reasons.length) return a.reasons.length - b.reasons.length;
-  return a.device < b.device ? -1 : a.device > b.device ? 1 : 0;
-}
-
-function describeTieBreak(sorted: readonly Candidate[]): string | null {
-  const [a, b] = sorted;
-  if (!a || !b || !b.eligible || a.total !== b.total) return null;
-  let tied = 1;
-  while (tied < sorted.length && sorted[tied]!.eligible && sorted[tied]!.total === a.total) tied++;
-  const lead = `${tied} devices tie at ${a.total!.toFixed(2)}`;
-  if (a.headroomBytes !== b.headroomBytes) {
-    return `${lead}; RAM headroom: ${a.device} keeps ${formatBytes(a.headroomBytes)} free after the app, ${b.device} ${formatBytes(b.headroomBytes)}`;
-  }
-  if (a.imagesPresent !== b.imagesPresent) {
-    return `${lead} with equal RAM headroom; image present: ${a.device} already has ${a.imagesPresent} of the app's images, ${b.device} ${b.imagesPresent}`;
-  }
-  return `${lead} with equal RAM headroom and images present; device id: ${a.device} sorts before ${b.device}`;
 }
 
 /**
@@ -366,30 +175,27 @@ function describeTieBreak(sorted: readonly Candidate[]): string | null {
  * installed app (by memory) if its own device fails? Warn when this placement takes the last such
  * room; a lab that never had it (a single device) is not warned on every placement.
  */
-function largestAppWarning(best: Evaluated, all: readonly Evaluated[], placing: string | undefined, s: Settings): PlacementWarning | undefined {
-  let largest: { id: string; memoryBytes: number; device: string } | undefined;
-  for (const e of all) {
-    for (const a of installedApps(e.device, placing)) {
-      if (!largest || a.memoryBytes > largest.memoryBytes || (a.memoryBytes === largest.memoryBytes && a.id < largest.id)) {
-        largest = { id: a.id, memoryBytes: a.memoryBytes, device: e.device.id };
-      }
-    }
-  }
-  if (!largest || largest.memoryBytes <= 0) return undefined;
+function largestAppWarning(
+  devices: readonly DeviceSnapshot[],
+  best: number,
+  bestHeadroom: number,
+  available: Float64Array,
+  largest: { id: string; memoryBytes: number; home: number },
+): PlacementWarning | undefined {
+  if (largest.home < 0) return undefined;
   let before = false;
   let after = false;
-  for (const e of all) {
-    const d = e.device;
-    if (d.id === largest.device || !d.online || d.cordoned || d.metricsAgeSeconds === null || d.metricsAgeSeconds > s.freshnessLimitSeconds) continue;
-    if (e.memoryAvailable >= largest.memoryBytes) before = true;
-    const left = e === best ? e.memoryAvailable - e.memoryNeed : e.memoryAvailable;
-    if (left >= largest.memoryBytes) after = true;
+  for (let i = 0; i < devices.length; i++) {
+    // NaN (unavailable devices) compares false.
+    if (i === largest.home) continue;
+    if (available[i]! >= largest.memoryBytes) before = true;
+    if ((i === best ? bestHeadroom : available[i]!) >= largest.memoryBytes) after = true;
   }
   if (after || !before) return undefined;
   return {
     code: 'LARGEST_APP_HOMELESS',
     message:
-      `Placing on ${best.device.id} leaves no other device able to host ${largest.id} ` +
-      `(${formatBytes(largest.memoryBytes)}, the largest installed app, now on ${largest.device}) if its device fails.`,
+      `Placing on ${devices[best]!.id} leaves no other device able to host ${largest.id} ` +
+      `(${formatBytes(largest.memoryBytes)}, the largest installed app, now on ${devices[largest.home]!.id}) if its device fails.`,
   };
 }

@@ -216,4 +216,5 @@ export interface PlacementApiRequest {
   app?: string;
   requirements?: PlacementRequirements;
   weights?: Partial<Weights>;
+  freshnessLimitSeconds?: number;
 }

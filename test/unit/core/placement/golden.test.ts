@@ -2,7 +2,8 @@
 // match the reviewed result byte for byte. Regenerate with UPDATE_GOLDEN=1 only after reading the diff.
 import t from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { formatPlacement, parseRequirements, parseSnapshot, rankDevices, type PlacementOptions } from '../../../../core/placement/index.js';
+import { formatPlacement } from '../../../../core/cli/commands/place.js';
+import { parseRequirements, parseSnapshot, rankDevices, type PlacementOptions } from '../../../../core/placement/index.js';
 
 const dir = new URL('../../../fixtures/placement/', import.meta.url).pathname;
 const update = process.env.UPDATE_GOLDEN === '1';

@@ -224,10 +224,6 @@ t.test('bad settings fail with every path', async (t) => {
   t.throws(() => rankDevices(app(), [device()], { weights: { ram: 0, storage: 0, cpu: 0, load: 0, reliability: 0 } }), { code: 'WARREN_ERR_INVALID_INPUT' });
 });
 
-t.test('duplicate device ids are refused', async (t) => {
-  t.throws(() => rankDevices(app(), [device({ id: 'a' }), device({ id: 'a' })]), { code: 'WARREN_ERR_INVALID_INPUT', details: [{ path: '/devices/1/id' }] });
-});
-
 t.test('ordering: best first, disqualified last with fewest reasons first', async (t) => {
   const r = rankDevices(app({ memoryBytes: 1 * GiB }), [
     device({ id: 'bad2', online: false, cordoned: true }),

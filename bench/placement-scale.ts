@@ -1,0 +1,167 @@
+// Ranking 10,000 devices for one app against one `/_ping` round trip to the local Docker engine,
+// measured side by side in alternating rounds of one run. Target: median ratio rank/ping <= 1, i.e.
+// deciding where an app goes over a large fleet costs less than a single request to one engine.
+// "Rank" is rankDevices' decision (recommendation, tie-break, warnings); the explained candidate list
+// is built when read and is timed on its own line.
+// Run: npx tsx bench/placement-scale.ts [devices] [rounds]
+import http from 'node:http';
+import { existsSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { parseSnapshot, rankDevices, type DeviceSnapshot, type PlacementRequirements } from '../core/placement/index.js';
+
+const DEVICES = Number(process.argv[2] ?? 10_000);
+const ROUNDS = Number(process.argv[3] ?? 41);
+const WARMUP = 10;
+const SOCKET = process.env.DOCKER_SOCKET ?? '/var/run/docker.sock';
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+// mulberry32: the same fleet on every run.
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function fleet(n: number): DeviceSnapshot[] {
+  const r = prng(42);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const kinds = [
+    { arch: 'arm64', cores: 4, perCore: 0.45, mem: 4, platforms: ['arm/v7'] },
+    { arch: 'armv7l', cores: 4, perCore: 0.2, mem: 1 },
+    { arch: 'x86_64', cores: 4, perCore: 0.6, mem: 8 },
+    { arch: 'amd64', cores: 8, perCore: 1.1, mem: 32 },
+  ];
+  return Array.from({ length: n }, (_, i) => {
+    const k = pick(kinds);
+    const total = k.mem * GiB;
+    return {
+      id: `dev-${String(i).padStart(5, '0')}`,
+      name: `device ${i}`,
+      online: r() > 0.03,
+      metricsAgeSeconds: r() > 0.05 ? Math.floor(r() * 60) : 300 + Math.floor(r() * 3600),
+      cordoned: r() < 0.02,
+      arch: k.arch,
+      ...(k.platforms ? { platforms: k.platforms } : {}),
+      cores: k.cores,
+      cpuScorePerCore: r() < 0.1 ? null : k.perCore,
+      memory: { totalBytes: total, availableBytes: Math.floor(total * (0.1 + r() * 0.8)), reserveBytes: 256 * MiB },
+      storage: { availableBytes: Math.floor((8 + r() * 2000) * GiB) },
+      load1: r() * k.cores * 1.2,
+      availability7d: r() < 0.1 ? null : 0.9 + r() * 0.1,
+      devicePaths: r() < 0.5 ? ['/dev/dri', '/dev/dri/renderD128'] : [],
+      listeningPorts: r() < 0.1 ? ['22/tcp', '8080/tcp'] : ['22/tcp'],
+      images: r() < 0.2 ? ['nextcloud:29-apache'] : [],
+      reservations: r() < 0.1 ? [{ app: 'immich', memoryBytes: 1 * GiB, storageBytes: 20 * GiB }] : [],
+      databases: r() < 0.3 ? [{ engine: 'postgres', version: pick(['14.11', '15.6', '16.2']), extensions: ['pg_trgm'] }] : [],
+      apps: r() < 0.3 ? [{ id: 'grafana', memoryBytes: 200 * MiB, storageBytes: 1 * GiB }] : [],
+    };
+  });
+}
+
+export const app: PlacementRequirements = {
+  app: 'nextcloud',
+  memoryBytes: 512 * MiB,
+  diskBytes: 20 * GiB,
+  architectures: ['linux/amd64', 'linux/arm64', 'linux/arm/v7'],
+  devicePaths: [{ path: '/dev/dri', optional: true }],
+  ports: ['8080/tcp'],
+  databases: [{ ref: 'db', engine: 'postgres', versions: '>=15', extensions: ['pg_trgm'] }],
+  images: ['nextcloud:29-apache'],
+};
+
+function ping(agent: http.Agent | false): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ socketPath: SOCKET, path: '/_ping', method: 'GET', agent }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`/_ping answered ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+async function main(): Promise<void> {
+  if (!existsSync(SOCKET)) {
+    console.error(`No Docker socket at ${SOCKET}: start dockerd (or set DOCKER_SOCKET) to measure the ratio.`);
+    process.exit(2);
+  }
+  const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    await ping(keepAlive);
+  } catch (e) {
+    console.error(`Docker at ${SOCKET} does not answer /_ping: ${(e as Error).message}`);
+    process.exit(2);
+  }
+  // Through JSON and the validator, as a snapshot file or the hub's API hands devices over.
+  const devices = parseSnapshot(JSON.parse(JSON.stringify({ devices: fleet(DEVICES) }))).devices;
+  const rank: number[] = [];
+  const pingReused: number[] = [];
+  const pingFresh: number[] = [];
+  let eligible = 0;
+  for (let round = 0; round < WARMUP + ROUNDS; round++) {
+    // Alternate which goes first so that neither always runs on a warmer or cooler machine.
+    const steps: (() => Promise<void>)[] = [
+      async () => {
+        const t0 = performance.now();
+        const result = rankDevices(app, devices);
+        const t1 = performance.now();
+        if (result.recommended === null) throw new Error('the generated fleet should have an eligible device');
+        if (round >= WARMUP) rank.push(t1 - t0);
+      },
+      async () => {
+        const t0 = performance.now();
+        await ping(keepAlive);
+        const t1 = performance.now();
+        if (round >= WARMUP) pingReused.push(t1 - t0);
+      },
+      async () => {
+        const t0 = performance.now();
+        await ping(false);
+        const t1 = performance.now();
+        if (round >= WARMUP) pingFresh.push(t1 - t0);
+      },
+    ];
+    if (round % 2) steps.reverse();
+    for (const step of steps) await step();
+  }
+  keepAlive.destroy();
+  // The explained list is built when read; the API and `--json` read all of it. Measured apart so
+  // that its garbage does not land in the rounds above.
+  const explained: number[] = [];
+  for (let round = 0; round < 7; round++) {
+    const t0 = performance.now();
+    const json = JSON.stringify(rankDevices(app, devices));
+    explained.push(performance.now() - t0);
+    if (round === 0) eligible = (JSON.parse(json) as { candidates: { eligible: boolean }[] }).candidates.filter((c) => c.eligible).length;
+  }
+  const ratios = rank.map((r, i) => r / pingReused[i]!);
+  const ratiosFresh = rank.map((r, i) => r / pingFresh[i]!);
+  console.log(`placement-scale: ${DEVICES} devices (${eligible} eligible), ${ROUNDS} rounds after ${WARMUP} warm-up, node ${process.version}`);
+  console.log(`  rankDevices                         median ${median(rank).toFixed(3)} ms`);
+  console.log(`  /_ping, kept-alive connection       median ${median(pingReused).toFixed(3)} ms`);
+  console.log(`  /_ping, new connection              median ${median(pingFresh).toFixed(3)} ms`);
+  console.log(`  ratio rank / ping (kept-alive)      median ${median(ratios).toFixed(2)}  (target <= 1)`);
+  console.log(`  ratio rank / ping (new connection)  median ${median(ratiosFresh).toFixed(2)}`);
+  console.log(`  rank + JSON of all ${DEVICES} explained candidates: median ${median(explained).toFixed(1)} ms (what POST /api/placement and --json pay)`);
+}
+
+// Imported by profiling scripts for the same fleet; run only when executed.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
