@@ -5,7 +5,7 @@
  * through the one {@link PluginContext} passed to `setup`.
  */
 import type { ContainerHost } from '../providers/container-host.js';
-import type { DatabasePool } from '../providers/database-pool.js';
+import type { DatabasePoolDriver } from '../providers/database-pool.js';
 import type { MetricsSource } from '../providers/metrics-source.js';
 
 /** The plugin API version this host implements. Plugins declare a semver range that must include it. */
@@ -15,7 +15,7 @@ export type ProviderKind = 'container-host' | 'database-pool' | 'metrics-source'
 
 export interface ProviderTypes {
   'container-host': ContainerHost;
-  'database-pool': DatabasePool;
+  'database-pool': DatabasePoolDriver;
   'metrics-source': MetricsSource;
 }
 

@@ -1,0 +1,663 @@
+// Database pooling: one shared server per device and engine, one isolated database and user per app,
+// a dedicated server when the pool cannot meet a need. Engine knowledge stays in the DatabasePool
+// drivers; this file only deploys their server containers, names things, keeps secrets and journals.
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { PooledDatabase } from '../catalog/resolve.js';
+import { rewriteImage } from '../catalog/resolve.js';
+import { WarrenError } from '../errors.js';
+import type { Hub } from '../hub.js';
+import type { ContainerHost, OnProgress } from '../providers/container-host.js';
+import type { StackSpec } from '../providers/compose.js';
+import type { DatabaseEngine, DatabaseEntry, DatabasePool, DatabasePoolDriver, IsolationReport } from '../providers/database-pool.js';
+import type { DbGrant, DbServer } from '../store/index.js';
+import { containerChannel } from './channel.js';
+import { journaled, recoverOperations, type StepData, type StepDef } from './journal.js';
+import { connectionBudget, type DatabaseNeed, dedicatedProject, dedicatedReason, pooledProject, poolNames, releaseFor, versionSatisfies, withTag } from './names.js';
+
+const SERVICE = 'server';
+const KV = 'pooling';
+
+export interface PoolingOptions {
+  /** Image of new shared servers per engine; the driver's default (the official image) otherwise. */
+  images?: Partial<Record<DatabaseEngine, string>>;
+  /** Image prefix → replacement, as for apps (air-gapped labs, local mirrors, tests). */
+  imageRewrites?: Record<string, string>;
+  /** Memory limit of server containers per engine. */
+  memoryBytes?: Partial<Record<DatabaseEngine, number>>;
+  maxConnections?: Partial<Record<DatabaseEngine, number>>;
+  /** Publish a shared server's port on the device (the LAN) — off unless set. */
+  publishPorts?: Partial<Record<DatabaseEngine, number>>;
+  /** Connections each app's user may hold. */
+  connectionLimit?: number;
+  /** Connections kept free for the admin and maintenance. */
+  reservedConnections?: number;
+  healthTimeoutMs?: number;
+  /** Where `releaseDatabase({ dump: true })` writes dumps. */
+  dumpDir: string;
+  /** The ContainerHost of a device; by default the device's engine instance. */
+  hostFor?: (device: string) => ContainerHost | undefined;
+}
+
+export interface EnsureRequest {
+  device: string;
+  app: string;
+  need: DatabaseNeed;
+}
+
+export interface EnsureResult {
+  /** What `resolveStack({ databases: { [ref]: ... } })` takes: credentials and the network to join. */
+  database: PooledDatabase;
+  mode: 'pooled' | 'dedicated';
+  /** Why the app got a dedicated server. */
+  reason?: string;
+  server: string;
+  isolation: IsolationReport;
+}
+
+export interface PoolView {
+  id: string;
+  device: string;
+  engine: DatabaseEngine;
+  mode: 'pooled' | 'dedicated';
+  app: string | null;
+  project: string;
+  version: string | null;
+  state: string;
+  memoryBytes?: number;
+  connections?: { used: number; max: number };
+  databases: (DatabaseEntry & { app?: string; ref?: string; isolation?: Record<string, unknown> })[];
+  error?: string;
+}
+
+export interface PoolingSavingsReport {
+  bytes: number;
+  basis: 'measured' | 'estimated';
+  servers: { server: string; engine: DatabaseEngine; apps: number; sharedBytes?: number; baselineBytes?: number; savedBytes: number; basis: 'measured' | 'estimated' }[];
+}
+
+interface Live {
+  row: DbServer;
+  driver: DatabasePoolDriver;
+  host: ContainerHost;
+  pool: DatabasePool;
+  port: number;
+}
+
+const password = (): string => randomBytes(24).toString('base64url');
+
+export class PoolingService {
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly kinds: Record<string, { steps: StepDef<PoolingService>[]; recovery: 'rollback' | 'finish' }>;
+
+  constructor(private readonly hub: Hub, private readonly opts: PoolingOptions) {
+    this.kinds = {
+      'pool.server': { steps: SERVER_STEPS, recovery: 'rollback' },
+      'pool.provision': { steps: PROVISION_STEPS, recovery: 'rollback' },
+      'pool.release': { steps: RELEASE_STEPS, recovery: 'finish' },
+      'pool.move': { steps: MOVE_STEPS, recovery: 'rollback' },
+    };
+  }
+
+  /** Serialises work per key (a device's engine, an app's ref) so that two installs never race to create one server. */
+  private lock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(key) ?? Promise.resolve();
+    const next = prev.catch(() => {}).then(fn);
+    this.locks.set(key, next);
+    void next.finally(() => this.locks.get(key) === next && this.locks.delete(key)).catch(() => {});
+    return next;
+  }
+
+  get store() {
+    return this.hub.store;
+  }
+
+  // ---- drivers, hosts, servers ----------------------------------------------------------------
+
+  async driver(engine: DatabaseEngine): Promise<DatabasePoolDriver> {
+    const find = () => this.hub.plugins.providersOfKind('database-pool').find((p) => p.provider.engine === engine)?.provider;
+    let found = find();
+    if (found) return found;
+    const id = `pool-${engine}`;
+    if (!this.hub.plugins.instanceInfo(id)) {
+      await this.hub.plugins.createInstance({ id, plugin: `@warren/${engine}-pool`, provider: engine, config: {} });
+    }
+    for (let i = 0; i < 50 && !(found = find()); i++) await new Promise((r) => setTimeout(r, 200));
+    if (!found) {
+      const info = this.hub.plugins.instanceInfo(id);
+      throw new WarrenError('WARREN_ERR_NOT_READY', `no ${engine} pool provider is ready${info?.error ? `: ${info.error.message}` : ''}`, {
+        hint: 'GET /api/plugins shows the state of the database-pool plugins.',
+      });
+    }
+    return found;
+  }
+
+  hostFor(device: string): ContainerHost {
+    const host = this.opts.hostFor ? this.opts.hostFor(device) : this.hub.plugins.provider(`device-${device}`, 'container-host');
+    if (!host) throw new WarrenError('WARREN_ERR_DEVICE_UNREACHABLE', `the container engine of device ${device} is not connected`, { hint: '`warren devices list` shows its state.' });
+    return host;
+  }
+
+  /** Apps reach the server by its project name, an alias on its private network. */
+  private async live(row: DbServer): Promise<Live> {
+    const driver = await this.driver(row.engine);
+    const host = this.hostFor(row.device);
+    const adminPassword = await this.store.secrets.get(row.adminSecretRef!);
+    const project = row.container!;
+    // The port is the engine's; the service description is pure, so asking it costs nothing.
+    const port = driver.serverService({ image: 'unused', adminPassword }).port;
+    return { row, driver, host, port, pool: driver.open({ host: project, port, adminPassword, channel: containerChannel(host, project, SERVICE) }) };
+  }
+
+  imageFor(driver: DatabasePoolDriver, need?: DatabaseNeed): string {
+    const configured = this.opts.images?.[driver.engine] ?? driver.defaultImage;
+    const tag = need?.versions ? releaseFor(driver.releases, need.versions) : undefined;
+    if (need?.versions && !tag) {
+      throw new WarrenError('WARREN_ERR_DATABASE', `no maintained ${driver.engine} release satisfies ${need.versions}`, {
+        details: [{ path: `/databases/${need.ref}/versions`, message: `known releases: ${driver.releases.join(', ')}` }],
+      });
+    }
+    return rewriteImage(tag ? withTag(configured, tag) : configured, this.opts.imageRewrites);
+  }
+
+  serverStack(driver: DatabasePoolDriver, project: string, image: string, adminPassword: string, mode: 'pooled' | 'dedicated'): StackSpec {
+    const engine = driver.engine;
+    const { service, port } = driver.serverService({ image, adminPassword, ...(this.opts.maxConnections?.[engine] ? { maxConnections: this.opts.maxConnections[engine] } : {}) });
+    const published = mode === 'pooled' ? this.opts.publishPorts?.[engine] : undefined;
+    const memory = this.opts.memoryBytes?.[engine];
+    return {
+      project,
+      labels: { 'warren.pool.engine': engine, 'warren.pool.mode': mode },
+      services: {
+        [SERVICE]: {
+          ...service,
+          networks: ['db'],
+          aliases: [project],
+          restart: 'unless-stopped',
+          ...(memory ? { resources: { limits: { memoryBytes: memory } } } : {}),
+          ...(published ? { ports: [{ target: port, published, protocol: 'tcp' as const }] } : {}),
+        },
+      },
+      // Internal: the server needs no way out, and nothing but the apps that join it gets in.
+      networks: { db: { name: project, internal: !published } },
+      volumes: { data: { name: `${project}-data` } },
+    };
+  }
+
+  async waitHealthy(host: ContainerHost, project: string, signal?: AbortSignal): Promise<void> {
+    const deadline = Date.now() + (this.opts.healthTimeoutMs ?? 180_000);
+    for (;;) {
+      const st = await host.stackStatus(project, signal);
+      const s = st.services.find((x) => x.service === SERVICE);
+      if (s?.state === 'running' && s.health === 'healthy') return;
+      if (s && (s.state === 'exited' || s.state === 'dead' || s.health === 'unhealthy')) {
+        const tail: string[] = [];
+        for await (const l of host.logs(project, { service: SERVICE, tail: 5 })) tail.push(l.line);
+        throw new WarrenError('WARREN_ERR_DATABASE', `the database server ${project} ${s.health === 'unhealthy' ? 'is unhealthy' : `stopped (exit ${s.exitCode ?? '?'})`}: ${tail.join(' | ').slice(0, 400)}`);
+      }
+      if (Date.now() > deadline) throw new WarrenError('WARREN_ERR_TIMEOUT', `the database server ${project} did not become healthy in time`, { hint: 'Its logs say why; a slow device may need a longer WARREN_POOL_HEALTH_TIMEOUT_MS.' });
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+
+  /** A recorded server brought up: started when stopped, redeployed (same volume, same password) when its container is gone. */
+  private async up(live: Live, onProgress?: OnProgress): Promise<void> {
+    const { host, row } = live;
+    const st = await host.stackStatus(row.container!);
+    if (st.state === 'running') return;
+    if (st.state === 'missing') {
+      const image = (await this.store.kv.get<string>(KV, `image:${row.id}`)) ?? this.imageFor(live.driver);
+      await host.deployStack(this.serverStack(live.driver, row.container!, image, await this.store.secrets.get(row.adminSecretRef!), row.mode), onProgress);
+    } else await host.startStack(row.container!);
+    await this.waitHealthy(host, row.container!);
+  }
+
+  /** Creates a server as a journaled operation; undone completely (container, volume, secret, row) on failure. */
+  private async createServer(input: { device: string; engine: DatabaseEngine; mode: 'pooled' | 'dedicated'; app?: string; ref?: string; need?: DatabaseNeed }, onProgress?: OnProgress): Promise<DbServer> {
+    const project = input.mode === 'pooled' ? pooledProject(input.engine) : dedicatedProject(input.app!, input.ref!);
+    const driver = await this.driver(input.engine);
+    const image = this.imageFor(driver, input.mode === 'dedicated' ? input.need : undefined);
+    onProgress?.({ phase: 'create', subject: project, message: `creating the ${input.mode === 'pooled' ? 'shared' : 'dedicated'} ${input.engine} server ${project} (${image})` });
+    const data = await journaled(this.store, 'pool.server', `device:${input.device}`, SERVER_STEPS, this, { ...input, project, image }, 'rollback');
+    const row = (await this.store.dbServers.get(String(data.server)))!;
+    if (input.need?.versions && row.version && !versionSatisfies(row.version, input.need.versions)) {
+      await this.removeServer(row);
+      throw new WarrenError('WARREN_ERR_DATABASE', `${image} runs ${input.engine} ${row.version}, which does not satisfy ${input.need.versions}`, {
+        hint: 'Configure an image (or an image rewrite) that gives a version in range.',
+      });
+    }
+    return row;
+  }
+
+  async removeServer(row: DbServer): Promise<void> {
+    const host = this.hostFor(row.device);
+    if (row.container) await host.removeStack(row.container, { removeVolumes: true });
+    if (row.adminSecretRef) await this.store.secrets.delete(row.adminSecretRef);
+    await this.store.kv.delete(KV, `image:${row.id}`);
+    await this.store.dbServers.delete(row.id);
+  }
+
+  /** The device's shared server for the engine, created on first need; running and healthy when this returns. */
+  async pooledServer(device: string, engine: DatabaseEngine, onProgress?: OnProgress): Promise<Live> {
+    return this.lock(`server:${device}:${engine}`, async () => {
+      const row = (await this.store.dbServers.list({ device, engine, mode: 'pooled' }))[0] ?? (await this.createServer({ device, engine, mode: 'pooled' }, onProgress));
+      const live = await this.live(row);
+      await this.up(live, onProgress);
+      return live;
+    });
+  }
+
+  // ---- per app ------------------------------------------------------------------------------------
+
+  /** Idempotent: a second call for the same app and ref returns the same database (and password). */
+  async ensureDatabase(req: EnsureRequest, onProgress?: OnProgress): Promise<EnsureResult> {
+    const { app, need, device } = req;
+    return this.lock(`app:${app}:${need.ref}`, async () => {
+      const existing = await this.store.dbGrants.get(app, need.ref);
+      if (existing) return this.existingResult(existing, onProgress);
+
+      let reason = need.dedicated ? dedicatedReason(need, { version: '', extensionsAvailable: [] }) : undefined;
+      let pooled: Live | undefined;
+      if (!reason) {
+        pooled = await this.pooledServer(device, need.engine, onProgress);
+        const info = await pooled.pool.serverInfo();
+        reason = dedicatedReason(need, info);
+        if (!reason) {
+          const limit = this.opts.connectionLimit ?? 20;
+          const budget = connectionBudget(await pooled.pool.listDatabases(), limit, this.opts.reservedConnections ?? 5, info.connectionsMax, limit);
+          if (!budget.ok) {
+            throw new WarrenError('WARREN_ERR_DATABASE', `the shared ${need.engine} server on ${device} is full: ${budget.message}`, {
+              hint: 'Raise the pool\'s max connections, lower the per-app connection limit, or give this app a dedicated server (`dedicated: true`).',
+            });
+          }
+        }
+      }
+      const mode = reason ? 'dedicated' : 'pooled';
+      if (reason) onProgress?.({ phase: 'create', subject: need.ref, message: `a dedicated ${need.engine} server for ${app}: ${reason}` });
+      const data = await journaled(this.store, 'pool.provision', `app:${app}`, PROVISION_STEPS, this, {
+        device, app, ref: need.ref, engine: need.engine, mode, need, ...(pooled ? { server: pooled.row.id } : {}),
+      }, 'rollback');
+      const grant = (await this.store.dbGrants.get(app, need.ref))!;
+      const result = await this.existingResult(grant);
+      return { ...result, ...(reason ? { reason } : {}), isolation: data.isolation as IsolationReport };
+    });
+  }
+
+  private async existingResult(grant: DbGrant, onProgress?: OnProgress): Promise<EnsureResult> {
+    const row = (await this.store.dbServers.get(grant.server))!;
+    const live = await this.live(row);
+    await this.up(live, onProgress);
+    const pw = await this.store.secrets.get(grant.secretRef!);
+    const creds = urlOf(live, grant.database, grant.username, pw);
+    return {
+      database: { ...creds, network: row.container! },
+      mode: row.mode,
+      server: row.id,
+      isolation: grant.isolation as unknown as IsolationReport,
+    };
+  }
+
+  /** Drops the app's database and user (after a dump when asked), its secret and grant; a dedicated server goes too. */
+  async releaseDatabase(req: { app: string; ref: string; dump?: boolean }): Promise<{ dumpFile?: string }> {
+    return this.lock(`app:${req.app}:${req.ref}`, async () => {
+      const grant = await this.store.dbGrants.get(req.app, req.ref);
+      if (!grant) return {};
+      const data = await journaled(this.store, 'pool.release', `app:${req.app}`, RELEASE_STEPS, this, { app: req.app, ref: req.ref, dump: !!req.dump }, 'finish');
+      return data.dumpFile ? { dumpFile: String(data.dumpFile) } : {};
+    });
+  }
+
+  private async grantLive(app: string, ref: string): Promise<{ grant: DbGrant; live: Live }> {
+    const grant = await this.store.dbGrants.get(app, ref);
+    if (!grant) throw new WarrenError('WARREN_ERR_NOT_FOUND', `${app} has no database "${ref}"`, { hint: '`warren pools` lists the databases.' });
+    const live = await this.live((await this.store.dbServers.get(grant.server))!);
+    await this.up(live);
+    return { grant, live };
+  }
+
+  async dump(app: string, ref = 'main'): Promise<Buffer> {
+    const { grant, live } = await this.grantLive(app, ref);
+    const parts: Buffer[] = [];
+    for await (const c of await live.pool.dump({ database: grant.database, user: grant.username })) parts.push(Buffer.from(c));
+    return Buffer.concat(parts);
+  }
+
+  /** Replaces the app's database content with a dump: emptied first (dropped and provisioned again, same user and password). */
+  async restore(app: string, ref: string, bytes: Buffer): Promise<void> {
+    await this.lock(`app:${app}:${ref}`, async () => {
+      const { grant, live } = await this.grantLive(app, ref);
+      const names = { database: grant.database, user: grant.username };
+      const pw = await this.store.secrets.get(grant.secretRef!);
+      await live.pool.deprovision(names);
+      await live.pool.provision({ app, ref, ...names, password: pw, connectionLimit: this.opts.connectionLimit ?? 20 });
+      await live.pool.restore(names, bytesOf(bytes));
+    });
+  }
+
+  /**
+   * Moves an app's database between the device's shared server and a dedicated one: provision on the
+   * target, copy, compare row counts, switch; rolled back (target dropped) when anything fails before
+   * the switch. The app must be stopped meanwhile and redeployed with the returned credentials.
+   */
+  async move(app: string, ref: string, to: 'pool' | 'dedicated'): Promise<EnsureResult> {
+    return this.lock(`app:${app}:${ref}`, async () => {
+      const { grant, live } = await this.grantLive(app, ref);
+      if ((to === 'pool') === (live.row.mode === 'pooled')) throw new WarrenError('WARREN_ERR_CONFLICT', `${app}'s database "${ref}" is already ${to === 'pool' ? 'in the pool' : 'on a dedicated server'}`);
+      await journaled(this.store, 'pool.move', `app:${app}`, MOVE_STEPS, this, { app, ref, to, device: live.row.device, engine: live.row.engine, from: live.row.id }, 'rollback');
+      return this.existingResult((await this.store.dbGrants.get(app, ref)) ?? grant);
+    });
+  }
+
+  // ---- views ----------------------------------------------------------------------------------
+
+  async list(): Promise<PoolView[]> {
+    const grants = await this.store.dbGrants.list();
+    const stats = new Map<string, Map<string, number>>();
+    const out: PoolView[] = [];
+    for (const row of await this.store.dbServers.list()) {
+      const view: PoolView = { id: row.id, device: row.device, engine: row.engine, mode: row.mode, app: row.app, project: row.container!, version: row.version, state: 'unknown', databases: [] };
+      const mine = grants.filter((g) => g.server === row.id);
+      try {
+        const live = await this.live(row);
+        view.state = (await live.host.stackStatus(row.container!)).state;
+        if (!stats.has(row.device) && live.host.containerStats) {
+          const m = new Map<string, number>();
+          for (const s of await live.host.containerStats()) if (s.project) m.set(s.project, (m.get(s.project) ?? 0) + s.memoryBytes);
+          stats.set(row.device, m);
+        }
+        const mem = stats.get(row.device)?.get(row.container!);
+        if (mem !== undefined) view.memoryBytes = mem;
+        if (view.state === 'running') {
+          const info = await live.pool.serverInfo();
+          view.connections = { used: info.connectionsUsed, max: info.connectionsMax };
+          view.databases = (await live.pool.listDatabases()).map((d) => {
+            const g = mine.find((x) => x.database === d.database);
+            return { ...d, ...(g ? { app: g.app, ref: g.ref, isolation: g.isolation } : {}) };
+          });
+        }
+      } catch (e) {
+        view.error = (e as Error).message;
+        view.databases = mine.map((g) => ({ database: g.database, owner: g.username, sizeBytes: 0, connections: 0, app: g.app, ref: g.ref, isolation: g.isolation }));
+      }
+      out.push(view);
+    }
+    return out;
+  }
+
+  /**
+   * RAM the pool saves: for each shared server holding n apps, n idle servers (the baseline, measured
+   * on the same server when it was new and empty) minus what the shared one uses now.
+   */
+  async savings(): Promise<PoolingSavingsReport> {
+    const views = await this.list();
+    const servers: PoolingSavingsReport['servers'] = [];
+    for (const v of views.filter((x) => x.mode === 'pooled')) {
+      const apps = v.databases.filter((d) => d.app).length;
+      if (apps === 0) continue;
+      const baseline = await this.store.kv.get<number>(KV, `baseline:${v.engine}`);
+      const measured = v.memoryBytes !== undefined && baseline !== undefined;
+      const shared = v.memoryBytes ?? baseline;
+      const saved = shared !== undefined && baseline !== undefined ? Math.max(0, apps * baseline - shared) : 0;
+      servers.push({ server: v.id, engine: v.engine, apps, ...(v.memoryBytes !== undefined ? { sharedBytes: v.memoryBytes } : {}), ...(baseline !== undefined ? { baselineBytes: baseline } : {}), savedBytes: saved, basis: measured ? 'measured' : 'estimated' });
+    }
+    const report: PoolingSavingsReport = {
+      bytes: servers.reduce((s, x) => s + x.savedBytes, 0),
+      basis: servers.length > 0 && servers.every((s) => s.basis === 'measured') ? 'measured' : 'estimated',
+      servers,
+    };
+    const metrics = this.hub.services.metrics as { setPoolingSavings?(s: { bytes: number; basis: 'measured' | 'estimated' }): void } | undefined;
+    metrics?.setPoolingSavings?.({ bytes: report.bytes, basis: report.basis });
+    return report;
+  }
+
+  /** Undoes or finishes pooling operations a previous hub left running. */
+  recover(): Promise<number> {
+    return recoverOperations(this.store, this.kinds, this, (op, e) => this.hub.logger.error({ err: e, operation: op.id, kind: op.kind }, 'could not recover a pooling operation'));
+  }
+
+  // ---- step helpers (used by the journaled steps below) -----------------------------------------
+
+  async liveById(id: string): Promise<Live> {
+    const row = await this.store.dbServers.get(id);
+    if (!row) throw new WarrenError('WARREN_ERR_NOT_FOUND', `no database server ${id}`);
+    return this.live(row);
+  }
+
+  async recordBaseline(live: Live): Promise<void> {
+    if (!live.host.containerStats) return;
+    const mem = (await live.host.containerStats()).filter((s) => s.project === live.row.container).reduce((n, s) => n + s.memoryBytes, 0);
+    if (mem > 0 && live.row.mode === 'pooled' && (await this.store.kv.get(KV, `baseline:${live.row.engine}`)) === undefined) {
+      await this.store.kv.set(KV, `baseline:${live.row.engine}`, mem);
+    }
+  }
+
+  connectionLimit(): number {
+    return this.opts.connectionLimit ?? 20;
+  }
+
+  async writeDump(app: string, ref: string, bytes: Buffer): Promise<string> {
+    await mkdir(this.opts.dumpDir, { recursive: true, mode: 0o700 });
+    const file = join(this.opts.dumpDir, `${app.replace(/[^a-zA-Z0-9_.-]/g, '_')}-${ref.replace(/[^a-zA-Z0-9_.-]/g, '_')}-${new Date().toISOString().replace(/[:.]/g, '-')}.sql`);
+    await writeFile(file, bytes, { mode: 0o600 });
+    return file;
+  }
+
+  createServerStep = (input: Parameters<PoolingService['createServer']>[0]) => this.createServer(input);
+}
+
+function urlOf(live: Live, database: string, user: string, pw: string) {
+  const scheme = live.row.engine === 'postgres' ? 'postgres' : 'mysql';
+  const base = { engine: live.row.engine, host: live.row.container!, port: live.port, database, user, password: pw };
+  return { ...base, url: `${scheme}://${encodeURIComponent(user)}:${encodeURIComponent(pw)}@${base.host}:${base.port}/${encodeURIComponent(database)}` };
+}
+
+async function* bytesOf(b: Buffer): AsyncIterable<Uint8Array> {
+  yield new Uint8Array(b);
+}
+
+const str = (d: StepData, k: string): string => String(d[k]);
+
+// ---- journaled steps --------------------------------------------------------------------------------
+
+const SERVER_STEPS: StepDef<PoolingService>[] = [
+  {
+    name: 'admin secret',
+    run: async (s) => ({ adminSecretRef: await s.store.secrets.put(password()) }),
+    undo: async (s, d) => { if (d.adminSecretRef) await s.store.secrets.delete(str(d, 'adminSecretRef')); },
+  },
+  {
+    name: 'record server',
+    run: async (s, d) => {
+      const row = await s.store.dbServers.insert({
+        device: str(d, 'device'), engine: d.engine as DatabaseEngine, mode: d.mode as 'pooled' | 'dedicated',
+        app: d.mode === 'dedicated' ? str(d, 'app') : null, container: str(d, 'project'), adminSecretRef: str(d, 'adminSecretRef'),
+      });
+      await s.store.kv.set(KV, `image:${row.id}`, str(d, 'image'));
+      return { server: row.id };
+    },
+    undo: async (s, d) => {
+      if (!d.server) return;
+      await s.store.kv.delete(KV, `image:${str(d, 'server')}`);
+      await s.store.dbServers.delete(str(d, 'server'));
+    },
+  },
+  {
+    name: 'deploy container',
+    run: async (s, d) => {
+      const driver = await s.driver(d.engine as DatabaseEngine);
+      const spec = s.serverStack(driver, str(d, 'project'), str(d, 'image'), await s.store.secrets.get(str(d, 'adminSecretRef')), d.mode as 'pooled' | 'dedicated');
+      await s.hostFor(str(d, 'device')).deployStack(spec);
+    },
+    undo: async (s, d) => s.hostFor(str(d, 'device')).removeStack(str(d, 'project'), { removeVolumes: true }),
+  },
+  {
+    name: 'healthy and hardened',
+    run: async (s, d) => {
+      const live = await s.liveById(str(d, 'server'));
+      await s.waitHealthy(live.host, str(d, 'project'));
+      await live.pool.prepare();
+      const info = await live.pool.serverInfo();
+      await s.store.dbServers.update(live.row.id, { version: info.version });
+      await s.recordBaseline(live);
+    },
+  },
+];
+
+const PROVISION_STEPS: StepDef<PoolingService>[] = [
+  {
+    name: 'dedicated server',
+    run: async (s, d) => {
+      if (d.mode !== 'dedicated') return;
+      const row = await s.createServerStep({ device: str(d, 'device'), engine: d.engine as DatabaseEngine, mode: 'dedicated', app: str(d, 'app'), ref: str(d, 'ref'), need: d.need as DatabaseNeed });
+      return { server: row.id, serverCreated: true };
+    },
+    undo: async (s, d) => {
+      if (!d.serverCreated) return;
+      const row = await s.store.dbServers.get(str(d, 'server'));
+      if (row) await s.removeServer(row);
+    },
+  },
+  {
+    name: 'user password',
+    run: async (s) => ({ secretRef: await s.store.secrets.put(password()) }),
+    undo: async (s, d) => { if (d.secretRef) await s.store.secrets.delete(str(d, 'secretRef')); },
+  },
+  {
+    name: 'database and user',
+    run: async (s, d) => {
+      const live = await s.liveById(str(d, 'server'));
+      const names = poolNames(str(d, 'app'), str(d, 'ref'), live.driver.limits);
+      const need = d.need as DatabaseNeed;
+      await live.pool.provision({ app: str(d, 'app'), ref: str(d, 'ref'), ...names, password: await s.store.secrets.get(str(d, 'secretRef')), extensions: need.extensions ?? [], connectionLimit: s.connectionLimit() });
+      return names;
+    },
+    undo: async (s, d) => {
+      const live = await s.liveById(str(d, 'server')).catch(() => undefined);
+      if (!live) return;
+      const names = poolNames(str(d, 'app'), str(d, 'ref'), live.driver.limits);
+      await live.pool.deprovision(names);
+    },
+  },
+  {
+    name: 'record grant',
+    run: async (s, d) => {
+      await s.store.dbGrants.insert({ app: str(d, 'app'), ref: str(d, 'ref'), server: str(d, 'server'), database: str(d, 'database'), username: str(d, 'user'), secretRef: str(d, 'secretRef') });
+    },
+    undo: async (s, d) => { await s.store.dbGrants.delete(str(d, 'app'), str(d, 'ref')); },
+  },
+  {
+    name: 'isolation self-test',
+    run: async (s, d) => {
+      const live = await s.liveById(str(d, 'server'));
+      const pw = await s.store.secrets.get(str(d, 'secretRef'));
+      const report = await live.pool.verifyIsolation(urlOf(live, str(d, 'database'), str(d, 'user'), pw));
+      await s.store.dbGrants.update(str(d, 'app'), str(d, 'ref'), { isolation: { ok: report.ok, checkedAt: Date.now(), checks: report.checks } });
+      if (!report.ok) {
+        const failed = report.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.message}`);
+        throw new WarrenError('WARREN_ERR_DATABASE', `the isolation self-test failed for ${str(d, 'app')}: ${failed.join('; ')}`, { hint: 'The database was not handed to the app; check the server image and its configuration.' });
+      }
+      return { isolation: report };
+    },
+  },
+];
+
+const RELEASE_STEPS: StepDef<PoolingService>[] = [
+  {
+    name: 'dump',
+    run: async (s, d) => {
+      if (!d.dump) return;
+      return { dumpFile: await s.writeDump(str(d, 'app'), str(d, 'ref'), await s.dump(str(d, 'app'), str(d, 'ref'))) };
+    },
+  },
+  {
+    name: 'drop database and user',
+    run: async (s, d) => {
+      const grant = await s.store.dbGrants.get(str(d, 'app'), str(d, 'ref'));
+      if (!grant) return;
+      const live = await s.liveById(grant.server);
+      await live.pool.deprovision({ database: grant.database, user: grant.username });
+      return { server: grant.server, secretRef: grant.secretRef };
+    },
+  },
+  {
+    name: 'forget grant and secret',
+    run: async (s, d) => {
+      await s.store.dbGrants.delete(str(d, 'app'), str(d, 'ref'));
+      if (d.secretRef) await s.store.secrets.delete(str(d, 'secretRef'));
+    },
+  },
+  {
+    name: 'remove a dedicated server',
+    run: async (s, d) => {
+      if (!d.server) return;
+      const row = await s.store.dbServers.get(str(d, 'server'));
+      if (row?.mode === 'dedicated' && (await s.store.dbGrants.list({ server: row.id })).length === 0) await s.removeServer(row);
+    },
+  },
+];
+
+const MOVE_STEPS: StepDef<PoolingService>[] = [
+  {
+    name: 'target server',
+    run: async (s, d) => {
+      if (d.to === 'pool') return { target: (await s.pooledServer(str(d, 'device'), d.engine as DatabaseEngine)).row.id };
+      const row = await s.createServerStep({ device: str(d, 'device'), engine: d.engine as DatabaseEngine, mode: 'dedicated', app: str(d, 'app'), ref: str(d, 'ref') });
+      return { target: row.id, targetCreated: true };
+    },
+    undo: async (s, d) => {
+      if (!d.targetCreated) return;
+      const row = await s.store.dbServers.get(str(d, 'target'));
+      if (row) await s.removeServer(row);
+    },
+  },
+  {
+    name: 'provision on target',
+    run: async (s, d) => {
+      const grant = (await s.store.dbGrants.get(str(d, 'app'), str(d, 'ref')))!;
+      const target = await s.liveById(str(d, 'target'));
+      const pw = await s.store.secrets.get(grant.secretRef!);
+      await target.pool.provision({ app: str(d, 'app'), ref: str(d, 'ref'), database: grant.database, user: grant.username, password: pw, connectionLimit: s.connectionLimit() });
+      return { database: grant.database, user: grant.username };
+    },
+    undo: async (s, d) => {
+      if (!d.database) return;
+      const target = await s.liveById(str(d, 'target')).catch(() => undefined);
+      // The source holds the same names; only the target's copy is dropped.
+      if (target && d.target !== d.from) await target.pool.deprovision({ database: str(d, 'database'), user: str(d, 'user') });
+    },
+  },
+  {
+    name: 'copy and verify',
+    run: async (s, d) => {
+      const names = { database: str(d, 'database'), user: str(d, 'user') };
+      const source = await s.liveById(str(d, 'from'));
+      const target = await s.liveById(str(d, 'target'));
+      const before = await source.pool.rowCounts(names);
+      await target.pool.restore(names, await source.pool.dump(names));
+      const after = await target.pool.rowCounts(names);
+      const diff = Object.keys({ ...before, ...after }).filter((t) => before[t] !== after[t]);
+      if (diff.length) {
+        throw new WarrenError('WARREN_ERR_DATABASE', `row counts differ after the copy: ${diff.map((t) => `${t} ${before[t] ?? 'missing'} → ${after[t] ?? 'missing'}`).join(', ')}`, { hint: 'Nothing was switched; the app keeps its database where it was.' });
+      }
+      return { rowCounts: before };
+    },
+  },
+  {
+    name: 'switch',
+    run: async (s, d) => {
+      await s.store.dbGrants.update(str(d, 'app'), str(d, 'ref'), { server: str(d, 'target') });
+    },
+    undo: async (s, d) => {
+      await s.store.dbGrants.update(str(d, 'app'), str(d, 'ref'), { server: str(d, 'from') });
+    },
+  },
+  {
+    name: 'drop the source copy',
+    run: async (s, d) => {
+      const source = await s.liveById(str(d, 'from'));
+      await source.pool.deprovision({ database: str(d, 'database'), user: str(d, 'user') });
+      if (source.row.mode === 'dedicated') await s.removeServer(source.row);
+    },
+  },
+];

@@ -1,0 +1,211 @@
+// A DatabasePool over one MariaDB server, reached through the `mariadb` client run inside the server's
+// container. Names and values travel as quoted parts of -e statements or as separate arguments, never
+// through a shell; passwords go in MYSQL_PWD, which the client reads instead of a command-line flag.
+import { WarrenError } from '../../core/errors.js';
+import type {
+  DatabaseCredentials,
+  DatabaseEntry,
+  DatabasePool,
+  DatabasePoolDriver,
+  DatabaseRef,
+  IsolationReport,
+  PoolServer,
+  ProvisionRequest,
+  ServerInfo,
+  ServerService,
+  ServerServiceOptions,
+} from '../../core/providers/database-pool.js';
+import {
+  account,
+  connectionUrl,
+  deprovisionStatements,
+  type ExistingState,
+  firstError,
+  isAccessDenied,
+  LIST_QUERY,
+  type ListRow,
+  parseJsonLine,
+  provisionStatements,
+  quoteIdent,
+  rowCountsQuery,
+  SERVER_INFO_QUERY,
+  type ServerInfoRow,
+  SESSION_SETTINGS,
+  shortVersion,
+  stateQuery,
+  tablesQuery,
+  wildcardSibling,
+} from './translate.js';
+
+const PORT = 3306;
+const CLIENT = ['mariadb', '--batch', '--skip-column-names', '--raw'];
+
+export class MariadbDriver implements DatabasePoolDriver {
+  readonly engine = 'mariadb' as const;
+  /** Database names up to 64; user names up to 80 since 10.0, kept to 32 so that MySQL-era tools cope. */
+  readonly limits = { database: 64, user: 32 };
+
+  readonly releases = ['11.4', '10.11', '10.6'];
+
+  constructor(readonly defaultImage: string) {}
+
+  serverService(opts: ServerServiceOptions): ServerService {
+    return {
+      port: PORT,
+      service: {
+        image: opts.image,
+        environment: { MARIADB_ROOT_PASSWORD: opts.adminPassword },
+        command: ['mariadbd', `--max-connections=${opts.maxConnections ?? 151}`],
+        volumes: [{ type: 'volume', source: 'data', target: '/var/lib/mysql' }],
+        // Over TCP: both the official and the test image initialise with networking off, so a TCP answer means ready.
+        // `ping` succeeds even when access is denied, so the check needs no password.
+        healthcheck: { test: ['CMD', 'mariadb-admin', '--protocol=tcp', '--host=127.0.0.1', `--port=${PORT}`, '--connect-timeout=2', 'ping'], intervalSeconds: 1, timeoutSeconds: 3, retries: 90, startPeriodSeconds: 90 },
+        stopGracePeriodSeconds: 30,
+      },
+    };
+  }
+
+  open(server: PoolServer): DatabasePool {
+    return new MariadbPool(server);
+  }
+}
+
+export class MariadbPool implements DatabasePool {
+  readonly engine = 'mariadb' as const;
+
+  constructor(private readonly server: PoolServer) {}
+
+  private async admin(statements: string[], signal?: AbortSignal): Promise<string> {
+    const sql = [SESSION_SETTINGS, ...statements].join(';\n');
+    const { exitCode, output } = await this.server.channel.exec(['env', `MYSQL_PWD=${this.server.adminPassword}`, ...CLIENT, '--user=root', '-e', sql], signal);
+    if (exitCode !== 0) throw new WarrenError('WARREN_ERR_DATABASE', `MariaDB refused an admin statement: ${firstError(output)}`);
+    return output;
+  }
+
+  private async query<T>(sql: string, signal?: AbortSignal): Promise<T> {
+    return parseJsonLine<T>(await this.admin([sql], signal));
+  }
+
+  /** Connects over TCP as an app would, so that the account `'user'@'%'` and its password are what is tested. */
+  private asUser(creds: DatabaseCredentials, database: string, sql: string, signal?: AbortSignal) {
+    return this.server.channel.exec(
+      ['env', `MYSQL_PWD=${creds.password}`, ...CLIENT, '--protocol=tcp', '--host=127.0.0.1', `--port=${PORT}`, '--connect-timeout=10', `--user=${creds.user}`, `--database=${database}`, '-e', sql],
+      signal,
+    );
+  }
+
+  async prepare(signal?: AbortSignal): Promise<void> {
+    // Anonymous accounts and the test database would be open to every app; official images drop them, adopted servers may not.
+    await this.admin(["DELETE FROM mysql.global_priv WHERE User = ''", 'DROP DATABASE IF EXISTS test', 'FLUSH PRIVILEGES'], signal);
+  }
+
+  async serverInfo(signal?: AbortSignal): Promise<ServerInfo> {
+    const r = await this.query<ServerInfoRow>(SERVER_INFO_QUERY, signal);
+    return {
+      engine: 'mariadb',
+      version: shortVersion(r.version),
+      extensionsAvailable: [],
+      connectionsUsed: Number(r.used),
+      connectionsMax: Number(r.max),
+      host: this.server.host,
+      port: this.server.port,
+    };
+  }
+
+  private state(database: string, user: string, signal?: AbortSignal): Promise<ExistingState> {
+    return this.query<ExistingState>(stateQuery(database, user), signal);
+  }
+
+  async provision(req: ProvisionRequest, signal?: AbortSignal): Promise<DatabaseCredentials> {
+    if (req.extensions?.length) {
+      throw new WarrenError('WARREN_ERR_DATABASE', `MariaDB has no extensions; ${req.app} asks for ${req.extensions.join(', ')}`, {
+        details: [{ path: '/extensions', message: 'not supported by MariaDB' }],
+      });
+    }
+    await this.admin(provisionStatements(req), signal);
+    const base = { engine: 'mariadb' as const, host: this.server.host, port: this.server.port, database: req.database, user: req.user, password: req.password };
+    return { ...base, url: connectionUrl(base) };
+  }
+
+  async deprovision(req: DatabaseRef, signal?: AbortSignal): Promise<void> {
+    const statements = deprovisionStatements(req.database, req.user, await this.state(req.database, req.user, signal));
+    if (statements.length) await this.admin(statements, signal);
+  }
+
+  async exists(req: DatabaseRef, signal?: AbortSignal): Promise<{ database: boolean; user: boolean }> {
+    const s = await this.state(req.database, req.user, signal);
+    return { database: Boolean(s.database), user: Boolean(s.user) };
+  }
+
+  async listDatabases(signal?: AbortSignal): Promise<DatabaseEntry[]> {
+    const rows = await this.query<ListRow[]>(LIST_QUERY, signal);
+    return rows
+      .map((r) => ({
+        database: r.database,
+        owner: r.owner ?? '',
+        sizeBytes: Number(r.sizeBytes),
+        connections: Number(r.connections),
+        ...(r.connectionLimit ? { connectionLimit: Number(r.connectionLimit) } : {}),
+      }))
+      .sort((a, b) => a.database.localeCompare(b.database));
+  }
+
+  async verifyIsolation(creds: DatabaseCredentials, signal?: AbortSignal): Promise<IsolationReport> {
+    const checks: IsolationReport['checks'] = [];
+    const own = await this.asUser(creds, creds.database, 'SELECT DATABASE()', signal);
+    checks.push({
+      name: 'own database',
+      ok: own.exitCode === 0 && own.output.trim() === creds.database,
+      message: own.exitCode === 0 ? `${creds.user} connects to its database over TCP with its password` : firstError(own.output),
+    });
+    const others = (await this.listDatabases(signal)).map((d) => d.database).filter((d) => d !== creds.database);
+    for (const other of ['mysql', ...others]) {
+      const r = await this.asUser(creds, other, 'SELECT 1', signal);
+      const refused = r.exitCode !== 0 && isAccessDenied(r.output);
+      checks.push({ name: `no access to ${other}`, ok: refused, message: refused ? 'access denied' : r.exitCode === 0 ? 'connected' : firstError(r.output) });
+    }
+    const probe = `wn_probe_${Date.now().toString(36)}`;
+    for (const [name, sql] of [
+      ['cannot create databases', `CREATE DATABASE ${quoteIdent(wildcardSibling(creds.database))}`],
+      ['cannot create users', `CREATE USER ${account(probe)}`],
+      ['cannot grant', `GRANT SELECT ON mysql.* TO ${account(creds.user)}`],
+    ] as const) {
+      const r = await this.asUser(creds, creds.database, sql, signal);
+      const denied = r.exitCode !== 0 && isAccessDenied(r.output);
+      checks.push({ name, ok: denied, message: denied ? 'access denied' : r.exitCode === 0 ? 'allowed' : firstError(r.output) });
+    }
+    return { ok: checks.every((c) => c.ok), checks };
+  }
+
+  async rowCounts(req: DatabaseRef, signal?: AbortSignal): Promise<Record<string, number>> {
+    const tables = await this.query<string[]>(tablesQuery(req.database), signal);
+    const counts = await this.query<Record<string, number>>(rowCountsQuery(req.database, tables), signal);
+    return Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, Number(v)]));
+  }
+
+  async dump(req: DatabaseRef, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
+    // To a file first, so that warnings cannot mix into the base64 the hub decodes; --hex-blob keeps it text.
+    const script =
+      'f=$(mktemp) || exit 1; if mariadb-dump --user=root --single-transaction --routines --triggers --hex-blob --skip-comments --no-create-db -- "$0" >"$f" 2>"$f.err"; ' +
+      'then base64 -w0 "$f"; rc=0; else cat "$f.err"; rc=1; fi; rm -f "$f" "$f.err"; exit $rc';
+    const { exitCode, output } = await this.server.channel.exec(['env', `MYSQL_PWD=${this.server.adminPassword}`, 'sh', '-c', script, req.database], signal);
+    if (exitCode !== 0) throw new WarrenError('WARREN_ERR_DATABASE', `mariadb-dump of ${req.database} failed: ${firstError(output)}`);
+    const bytes = Buffer.from(output.trim(), 'base64');
+    return (async function* () {
+      yield new Uint8Array(bytes);
+    })();
+  }
+
+  async restore(req: DatabaseRef, data: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<void> {
+    const file = await this.server.channel.upload(data, signal);
+    try {
+      const { exitCode, output } = await this.server.channel.exec(
+        ['env', `MYSQL_PWD=${this.server.adminPassword}`, 'sh', '-c', 'exec mariadb --user=root --database="$0" <"$1"', req.database, file],
+        signal,
+      );
+      if (exitCode !== 0) throw new WarrenError('WARREN_ERR_DATABASE', `restoring into ${req.database} failed: ${firstError(output)}`);
+    } finally {
+      await this.server.channel.exec(['rm', '-f', file]).catch(() => {});
+    }
+  }
+}

@@ -1,0 +1,209 @@
+// A DatabasePool over one PostgreSQL server, reached through psql/pg_dump run inside the server's
+// container. Names and values travel as psql -c arguments or environment variables (PGDATABASE,
+// PGUSER), never through a shell and never as a conninfo string, so no name can change the command.
+import { WarrenError } from '../../core/errors.js';
+import type {
+  DatabaseCredentials,
+  DatabaseEntry,
+  DatabasePool,
+  DatabasePoolDriver,
+  DatabaseRef,
+  IsolationReport,
+  PoolServer,
+  ProvisionRequest,
+  ServerInfo,
+  ServerService,
+  ServerServiceOptions,
+} from '../../core/providers/database-pool.js';
+import {
+  connectionUrl,
+  databaseStatements,
+  deprovisionStatements,
+  type ExistingState,
+  firstError,
+  isDatabaseRefusal,
+  isPermissionDenied,
+  LIST_QUERY,
+  type ListRow,
+  parseJsonLine,
+  provisionStatements,
+  quoteIdent,
+  ROW_COUNTS_QUERY,
+  SERVER_INFO_QUERY,
+  type ServerInfoRow,
+  SESSION_SETTINGS,
+  shortVersion,
+  stateQuery,
+} from './translate.js';
+
+const ADMIN = 'postgres';
+const PORT = 5432;
+
+export class PostgresDriver implements DatabasePoolDriver {
+  readonly engine = 'postgres' as const;
+  readonly limits = { database: 63, user: 63 };
+
+  readonly releases = ['17', '16', '15', '14', '13'];
+
+  constructor(readonly defaultImage: string) {}
+
+  serverService(opts: ServerServiceOptions): ServerService {
+    return {
+      port: PORT,
+      service: {
+        image: opts.image,
+        environment: { POSTGRES_USER: ADMIN, POSTGRES_PASSWORD: opts.adminPassword, PGDATA: '/var/lib/postgresql/data' },
+        command: ['postgres', '-c', `max_connections=${opts.maxConnections ?? 100}`, '-c', "password_encryption=scram-sha-256"],
+        volumes: [{ type: 'volume', source: 'data', target: '/var/lib/postgresql/data' }],
+        // Over TCP: the official image's init server listens on the socket only, so this passes once the real one runs.
+        healthcheck: { test: ['CMD', 'pg_isready', '-q', '-h', '127.0.0.1', '-U', ADMIN], intervalSeconds: 1, timeoutSeconds: 3, retries: 60, startPeriodSeconds: 60 },
+        stopGracePeriodSeconds: 30,
+      },
+    };
+  }
+
+  open(server: PoolServer): DatabasePool {
+    return new PostgresPool(server);
+  }
+}
+
+export class PostgresPool implements DatabasePool {
+  readonly engine = 'postgres' as const;
+
+  constructor(private readonly server: PoolServer) {}
+
+  private async admin(statements: string[], signal?: AbortSignal, database = ADMIN): Promise<string> {
+    const cmd = ['env', `PGPASSWORD=${this.server.adminPassword}`, `PGDATABASE=${database}`, 'psql', '-X', '-q', '-U', ADMIN, '-v', 'ON_ERROR_STOP=1', '-At'];
+    for (const s of [...SESSION_SETTINGS, ...statements]) cmd.push('-c', s);
+    const { exitCode, output } = await this.server.channel.exec(cmd, signal);
+    if (exitCode !== 0) throw new WarrenError('WARREN_ERR_DATABASE', `PostgreSQL refused an admin statement: ${firstError(output)}`);
+    return output;
+  }
+
+  private async query<T>(sql: string, signal?: AbortSignal, database?: string): Promise<T> {
+    return parseJsonLine<T>(await this.admin([sql], signal, database));
+  }
+
+  /** Connects over TCP as an app would (password, SCRAM), not through the trusted local socket. */
+  private asUser(creds: DatabaseCredentials, database: string, sql: string, signal?: AbortSignal) {
+    return this.server.channel.exec(
+      ['env', `PGPASSWORD=${creds.password}`, `PGUSER=${creds.user}`, `PGDATABASE=${database}`, 'PGHOST=127.0.0.1', `PGPORT=${PORT}`, 'PGCONNECT_TIMEOUT=10',
+        'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-At', '-c', sql],
+      signal,
+    );
+  }
+
+  async prepare(signal?: AbortSignal): Promise<void> {
+    // Apps must not even open sessions in the maintenance database; the admin uses the local socket as superuser.
+    await this.admin([`REVOKE ALL ON DATABASE ${quoteIdent(ADMIN)} FROM PUBLIC`], signal);
+  }
+
+  async serverInfo(signal?: AbortSignal): Promise<ServerInfo> {
+    const r = await this.query<ServerInfoRow>(SERVER_INFO_QUERY, signal);
+    return {
+      engine: 'postgres',
+      version: shortVersion(r.version),
+      extensionsAvailable: r.extensions,
+      connectionsUsed: r.used,
+      connectionsMax: r.max,
+      host: this.server.host,
+      port: this.server.port,
+    };
+  }
+
+  private state(database: string, user: string, signal?: AbortSignal): Promise<ExistingState> {
+    return this.query<ExistingState>(stateQuery(database, user), signal);
+  }
+
+  async provision(req: ProvisionRequest, signal?: AbortSignal): Promise<DatabaseCredentials> {
+    const state = await this.state(req.database, req.user, signal);
+    await this.admin(provisionStatements(req, state), signal);
+    await this.admin(databaseStatements(req.user, req.extensions ?? []), signal, req.database).catch((e: Error) => {
+      const missing = (req.extensions ?? []).filter((x) => e.message.includes(`"${x}"`));
+      throw new WarrenError('WARREN_ERR_DATABASE', e.message, {
+        ...(missing.length ? { hint: `this server's image has no ${missing.join(', ')} extension: use an image that ships it` } : {}),
+      });
+    });
+    const base = { engine: 'postgres' as const, host: this.server.host, port: this.server.port, database: req.database, user: req.user, password: req.password };
+    return { ...base, url: connectionUrl(base) };
+  }
+
+  async deprovision(req: DatabaseRef, signal?: AbortSignal): Promise<void> {
+    const state = await this.state(req.database, req.user, signal);
+    const statements = deprovisionStatements(req.database, req.user, state);
+    if (statements.length) await this.admin(statements, signal);
+  }
+
+  async exists(req: DatabaseRef, signal?: AbortSignal): Promise<{ database: boolean; user: boolean }> {
+    const s = await this.state(req.database, req.user, signal);
+    return { database: s.database, user: s.role };
+  }
+
+  async listDatabases(signal?: AbortSignal): Promise<DatabaseEntry[]> {
+    const rows = await this.query<ListRow[]>(LIST_QUERY, signal);
+    return rows.map((r) => ({
+      database: r.database,
+      owner: r.owner,
+      sizeBytes: Number(r.sizeBytes),
+      connections: Number(r.connections),
+      ...(r.connectionLimit >= 0 ? { connectionLimit: r.connectionLimit } : {}),
+    }));
+  }
+
+  async verifyIsolation(creds: DatabaseCredentials, signal?: AbortSignal): Promise<IsolationReport> {
+    const checks: IsolationReport['checks'] = [];
+    const own = await this.asUser(creds, creds.database, 'SELECT current_user', signal);
+    checks.push({
+      name: 'own database',
+      ok: own.exitCode === 0 && own.output.trim() === creds.user,
+      message: own.exitCode === 0 ? `${creds.user} connects to its database over TCP with its password` : firstError(own.output),
+    });
+    const others = (await this.listDatabases(signal)).map((d) => d.database).filter((d) => d !== creds.database);
+    for (const other of [ADMIN, ...others]) {
+      const r = await this.asUser(creds, other, 'SELECT 1', signal);
+      const refused = r.exitCode !== 0 && isDatabaseRefusal(r.output);
+      checks.push({ name: `no access to ${other}`, ok: refused, message: refused ? 'refused: no CONNECT privilege' : r.exitCode === 0 ? 'connected' : firstError(r.output) });
+    }
+    const probe = `wn_probe_${Date.now().toString(36)}`;
+    for (const [name, sql] of [
+      ['cannot create roles', `CREATE ROLE ${quoteIdent(probe)}`],
+      ['cannot create databases', `CREATE DATABASE ${quoteIdent(probe)}`],
+      ['cannot become superuser', `ALTER ROLE ${quoteIdent(creds.user)} SUPERUSER`],
+    ] as const) {
+      const r = await this.asUser(creds, creds.database, sql, signal);
+      const denied = r.exitCode !== 0 && isPermissionDenied(r.output);
+      checks.push({ name, ok: denied, message: denied ? 'permission denied' : r.exitCode === 0 ? 'allowed' : firstError(r.output) });
+    }
+    return { ok: checks.every((c) => c.ok), checks };
+  }
+
+  async rowCounts(req: DatabaseRef, signal?: AbortSignal): Promise<Record<string, number>> {
+    const counts = await this.query<Record<string, number | string>>(ROW_COUNTS_QUERY, signal, req.database);
+    return Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, Number(v)]));
+  }
+
+  async dump(req: DatabaseRef, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
+    // pg_dump writes to a file so that its warnings cannot mix into the base64 the hub decodes.
+    const script =
+      'f=$(mktemp) || exit 1; if pg_dump -U "$0" --no-owner --no-privileges -f "$f" 2>"$f.err"; then base64 -w0 "$f"; rc=0; else cat "$f.err"; rc=1; fi; rm -f "$f" "$f.err"; exit $rc';
+    const { exitCode, output } = await this.server.channel.exec(['env', `PGPASSWORD=${this.server.adminPassword}`, `PGDATABASE=${req.database}`, 'sh', '-c', script, ADMIN], signal);
+    if (exitCode !== 0) throw new WarrenError('WARREN_ERR_DATABASE', `pg_dump of ${req.database} failed: ${firstError(output)}`);
+    const bytes = Buffer.from(output.trim(), 'base64');
+    return (async function* () {
+      yield new Uint8Array(bytes);
+    })();
+  }
+
+  async restore(req: DatabaseRef, data: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<void> {
+    const file = await this.server.channel.upload(data, signal);
+    try {
+      // SET ROLE first, in the same session, so that what the dump creates belongs to the app's user.
+      const cmd = ['env', `PGPASSWORD=${this.server.adminPassword}`, `PGDATABASE=${req.database}`, 'psql', '-X', '-q', '-U', ADMIN, '-v', 'ON_ERROR_STOP=1',
+        '-c', `SET ROLE ${quoteIdent(req.user)}`, '-f', file];
+      const { exitCode, output } = await this.server.channel.exec(cmd, signal);
+      if (exitCode !== 0) throw new WarrenError('WARREN_ERR_DATABASE', `restoring into ${req.database} failed: ${firstError(output)}`);
+    } finally {
+      await this.server.channel.exec(['rm', '-f', file]).catch(() => {});
+    }
+  }
+}

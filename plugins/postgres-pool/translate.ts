@@ -1,0 +1,137 @@
+// Pure mapping between Warren's requests and PostgreSQL: quoting, the statements a provision needs, and
+// reading psql's output. Every name goes through quoteIdent and every value through quoteLiteral.
+
+/** `"name"` with embedded quotes doubled; NUL cannot be stored by PostgreSQL, so it is refused. */
+export function quoteIdent(name: string): string {
+  if (name.length === 0 || name.includes('\0')) throw new Error(`not a valid PostgreSQL identifier: ${JSON.stringify(name)}`);
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/**
+ * A string constant. With standard_conforming_strings (on since 9.1, and set by the statements below)
+ * backslashes are literal, so doubling single quotes is the whole escape.
+ */
+export function quoteLiteral(value: string): string {
+  if (value.includes('\0')) throw new Error('a PostgreSQL string cannot contain NUL');
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** Settings every admin session starts with, so that quoting and password hashing mean what we assume. */
+export const SESSION_SETTINGS = ["SET standard_conforming_strings TO on", "SET client_min_messages TO warning", "SET password_encryption TO 'scram-sha-256'"];
+
+export interface ExistingState {
+  role: boolean;
+  database: boolean;
+}
+
+export const stateQuery = (database: string, user: string): string =>
+  `SELECT jsonb_build_object('role', EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ${quoteLiteral(user)}), ` +
+  `'database', EXISTS (SELECT 1 FROM pg_database WHERE datname = ${quoteLiteral(database)}))::text`;
+
+const ROLE_ATTRIBUTES = 'LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT';
+
+/** Statements that bring the role and database to the requested state from `state`, each run on its own. */
+export function provisionStatements(
+  req: { database: string; user: string; password: string; connectionLimit?: number },
+  state: ExistingState,
+): string[] {
+  const role = quoteIdent(req.user);
+  const db = quoteIdent(req.database);
+  const limit = `CONNECTION LIMIT ${Math.trunc(req.connectionLimit ?? -1)}`;
+  const out = [
+    state.role
+      ? `ALTER ROLE ${role} WITH ${ROLE_ATTRIBUTES} ${limit} PASSWORD ${quoteLiteral(req.password)}`
+      : `CREATE ROLE ${role} WITH ${ROLE_ATTRIBUTES} ${limit} PASSWORD ${quoteLiteral(req.password)}`,
+  ];
+  // CREATE DATABASE cannot run inside a transaction, hence one statement per psql -c.
+  if (!state.database) out.push(`CREATE DATABASE ${db} OWNER ${role} ENCODING 'UTF8'`);
+  else out.push(`ALTER DATABASE ${db} OWNER TO ${role}`);
+  out.push(`REVOKE ALL ON DATABASE ${db} FROM PUBLIC`, `GRANT ALL ON DATABASE ${db} TO ${role}`);
+  return out;
+}
+
+/** Run inside the app's database as the admin: nobody but the owner may use its public schema. */
+export function databaseStatements(user: string, extensions: string[]): string[] {
+  return [
+    `REVOKE ALL ON SCHEMA public FROM PUBLIC`,
+    `ALTER SCHEMA public OWNER TO ${quoteIdent(user)}`,
+    ...extensions.map((e) => `CREATE EXTENSION IF NOT EXISTS ${quoteIdent(e)}`),
+  ];
+}
+
+export function deprovisionStatements(database: string, user: string, state: ExistingState): string[] {
+  const out: string[] = [];
+  if (state.database) {
+    // Open sessions would make DROP DATABASE fail; the app is being removed, so they go.
+    out.push(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ${quoteLiteral(database)} AND pid <> pg_backend_pid()`);
+    out.push(`DROP DATABASE IF EXISTS ${quoteIdent(database)}`);
+  }
+  if (state.role) out.push(`DROP ROLE IF EXISTS ${quoteIdent(user)}`);
+  return out;
+}
+
+export const SERVER_INFO_QUERY =
+  "SELECT jsonb_build_object('version', current_setting('server_version'), " +
+  "'max', current_setting('max_connections')::int, " +
+  "'used', (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'), " +
+  "'extensions', (SELECT coalesce(jsonb_agg(name ORDER BY name), '[]') FROM pg_available_extensions))::text";
+
+export const LIST_QUERY =
+  "SELECT coalesce(jsonb_agg(jsonb_build_object('database', d.datname, 'owner', r.rolname, " +
+  "'sizeBytes', pg_database_size(d.oid), 'connectionLimit', r.rolconnlimit, " +
+  "'connections', (SELECT count(*) FROM pg_stat_activity a WHERE a.datid = d.oid)) ORDER BY d.datname), '[]')::text " +
+  "FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba WHERE NOT d.datistemplate AND d.datname <> 'postgres'";
+
+/** Exact counts per user table, in one statement (query_to_xml runs the generated count per table). */
+export const ROW_COUNTS_QUERY =
+  "SELECT coalesce(jsonb_object_agg(table_schema || '.' || table_name, " +
+  "(xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I.%I', table_schema, table_name), false, true, '')))[1]::text::bigint), '{}')::text " +
+  "FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')";
+
+/** psql -At prints the one JSON value on its own line; warnings, if any, come on other lines. */
+export function parseJsonLine<T>(output: string): T {
+  const line = output.split('\n').find((l) => l.startsWith('{') || l.startsWith('['));
+  if (line === undefined) throw new Error(`psql gave no JSON: ${output.trim().slice(0, 300)}`);
+  return JSON.parse(line) as T;
+}
+
+export interface ServerInfoRow {
+  version: string;
+  max: number;
+  used: number;
+  extensions: string[];
+}
+
+export interface ListRow {
+  database: string;
+  owner: string;
+  sizeBytes: number;
+  connectionLimit: number;
+  connections: number;
+}
+
+/** `16.4 (Debian 16.4-1.pgdg120+2)` → `16.4`. */
+export function shortVersion(version: string): string {
+  return /^\d+(?:\.\d+)*/.exec(version.trim())?.[0] ?? version.trim();
+}
+
+/** What psql says when a login reaches the server but is refused entry to a database. */
+export function isDatabaseRefusal(output: string): boolean {
+  return /permission denied for database|User does not have CONNECT privilege/i.test(output);
+}
+
+/** PostgreSQL words a refused privilege as "permission denied ..." or "must be superuser ...". */
+export function isPermissionDenied(output: string): boolean {
+  return /permission denied|must be superuser|must have .* privilege/i.test(output);
+}
+
+/** `postgres://user:password@host:port/database`, every part percent-encoded. */
+export function connectionUrl(c: { user: string; password: string; host: string; port: number; database: string }): string {
+  return `postgres://${encodeURIComponent(c.user)}:${encodeURIComponent(c.password)}@${c.host}:${c.port}/${encodeURIComponent(c.database)}`;
+}
+
+/** Only the ERROR/FATAL line: psql's LINE context could quote a statement that holds a password. */
+export function firstError(output: string): string {
+  const line = output.split('\n').find((l) => /^(psql: )?(ERROR|FATAL|error)/.test(l.trim()));
+  return (line ?? output.trim().split('\n').pop() ?? '').trim().slice(0, 500);
+}
