@@ -8,6 +8,8 @@ import type { DatabaseEngine, DatabaseEntry, ServerInfo } from '../providers/dat
 export function sanitise(s: string): string {
   return s
     .normalize('NFKD')
+    // Accents come apart from their letters under NFKD; dropping the marks keeps `é` readable as `e`.
+    .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '_')
     .replace(/^_+|_+$/g, '');
