@@ -1,0 +1,88 @@
+// How a poll round scales from 1 device to 20, and what 20 polled devices cost in memory.
+// 20 ssh-procfs instances (each its own persistent SSH connection) are spread over the test devices'
+// sshd; rounds of 1 and of 20 alternate so that machine noise hits both alike.
+// Run: npx tsx bench/poll-scale.ts [rounds]      (needs: sudo bash scripts/test-env.sh up)
+// Targets: median(round of 20) / median(round of 1) <= 2; RSS with 20 devices polled <= 100 MB.
+import { readFileSync } from 'node:fs';
+import { Poller } from '../core/metrics/poller.js';
+import { SshProcfsSource } from '../plugins/ssh-procfs/procfs-source.js';
+import { readState } from '../test/helpers/services.js';
+
+const ROUNDS = Number(process.argv[2] ?? 30);
+const DEVICES = 20;
+const MB = 1024 * 1024;
+
+const devices = readState().devices ?? [];
+if (devices.length === 0) {
+  console.error('no test devices in the test-env state file; run: sudo bash scripts/test-env.sh up');
+  process.exit(2);
+}
+
+const rssBefore = process.memoryUsage().rss;
+const sources: SshProcfsSource[] = [];
+const poller = new Poller({}, { intervalMs: 60_000, timeoutMs: 20_000 });
+for (let i = 0; i < DEVICES; i++) {
+  const d = devices[i % devices.length]!;
+  const source = new SshProcfsSource({
+    host: d.ssh.host,
+    port: d.ssh.port,
+    username: d.ssh.username,
+    privateKey: readFileSync(d.ssh.privateKeyPath, 'utf8'),
+    paths: ['/'],
+    benchmark: false,
+  });
+  await source.setup();
+  sources.push(source);
+  poller.add({ deviceId: `bench-${i}`, source });
+}
+
+// The hub's own CPU time per round is printed too: here the 20 "devices" are namespaces sharing this
+// machine's cores with the hub, so wall time also pays for every device's sshd, shell, head and df,
+// which on real hardware run on the devices themselves.
+const hubCpu: { one: number[]; all: number[] } = { one: [], all: [] };
+const time = async (ids?: string[]) => {
+  const c0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  await poller.pollNow(ids);
+  const wall = Number(process.hrtime.bigint() - t0) / 1e6;
+  const c = process.cpuUsage(c0);
+  (ids ? hubCpu.one : hubCpu.all).push((c.user + c.system) / 1000);
+  return wall;
+};
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+// Warm up: connections are open, but the first commands pay for caches on both ends.
+for (let i = 0; i < 3; i++) {
+  await time(['bench-0']);
+  await time();
+}
+hubCpu.one.length = 0;
+hubCpu.all.length = 0;
+const one: number[] = [];
+const all: number[] = [];
+for (let i = 0; i < ROUNDS; i++) {
+  if (i % 2 === 0) {
+    one.push(await time(['bench-0']));
+    all.push(await time());
+  } else {
+    all.push(await time());
+    one.push(await time(['bench-0']));
+  }
+}
+const failures = poller.snapshots().filter((s) => s.status.state !== 'fresh');
+const rss = process.memoryUsage().rss;
+
+const m1 = median(one);
+const m20 = median(all);
+console.log(`poll round, 1 device:   median ${m1.toFixed(1)} ms over ${ROUNDS} rounds`);
+console.log(`poll round, ${DEVICES} devices: median ${m20.toFixed(1)} ms over ${ROUNDS} rounds`);
+console.log(`ratio ${DEVICES}/1: ${(m20 / m1).toFixed(2)} (target <= 2) ${m20 / m1 <= 2 ? 'MET' : 'NOT MET'}`);
+console.log(`hub CPU time per round: 1 device ${median(hubCpu.one).toFixed(1)} ms, ${DEVICES} devices ${median(hubCpu.all).toFixed(1)} ms (ratio ${(median(hubCpu.all) / median(hubCpu.one)).toFixed(2)})`);
+console.log(`RSS with ${DEVICES} devices polled: ${(rss / MB).toFixed(1)} MB (before: ${(rssBefore / MB).toFixed(1)} MB; target <= 100) ${rss / MB <= 100 ? 'MET' : 'NOT MET'}`);
+if (failures.length) console.log(`warning: ${failures.length} device(s) not fresh: ${failures.map((f) => `${f.id} ${f.status.message}`).join('; ')}`);
+
+await poller.stop();
+await Promise.all(sources.map((s) => s.close()));
