@@ -4,6 +4,7 @@
 // file free of cycles.
 import type { DeviceService } from './devices/device-service.js';
 import type { MetricsService } from './devices/metrics-service.js';
+import type { PoolingService } from './pooling/service.js';
 
 export interface HubServices {
   [name: string]: unknown;
@@ -11,4 +12,6 @@ export interface HubServices {
   devices?: DeviceService;
   /** Live metrics, fleet summary and history (core/devices/metrics-service.ts). */
   metrics?: MetricsService;
+  /** Shared database servers and per-app databases (core/pooling). */
+  pooling?: PoolingService;
 }
