@@ -1,11 +1,9 @@
 export const MiB = 1024 * 1024;
 export const GiB = 1024 * MiB;
-const TiB = 1024 * GiB;
 
-/** Human bytes with one decimal: `512.0 MiB`, `2.0 GiB`. */
+/** Human bytes with one decimal: `512.0 MiB`, `2.0 GiB`, `3276.8 GiB` (GiB is the largest unit, as messages promise). */
 export function formatBytes(n: number): string {
   const a = Math.abs(n);
-  if (a >= TiB) return `${(n / TiB).toFixed(1)} TiB`;
   if (a >= GiB) return `${(n / GiB).toFixed(1)} GiB`;
   if (a >= MiB) return `${(n / MiB).toFixed(1)} MiB`;
   if (a >= 1024) return `${(n / 1024).toFixed(1)} KiB`;

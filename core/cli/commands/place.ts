@@ -115,7 +115,9 @@ export function formatPlacement(result: PlacementResult, appLabel?: string): str
     const notes = eligible.flatMap((c) => [
       ...CRITERIA.filter((k) => c.criteria[k].note).map((k) => `${c.device}: ${HEADINGS[k].toLowerCase()} ${c.criteria[k].note}`),
       ...c.notes.map((n) => `${c.device}: ${n}`),
-      ...c.databases.map((d) => `${c.device}: database ${d.ref} via ${d.via === 'pool' ? `the ${d.detail}` : `a dedicated server (${formatBytes(d.memoryBytes)})`}`),
+      ...c.databases.map((d) =>
+        d.via === 'pool' ? `${c.device}: database ${d.ref} via the ${d.detail}` : `${c.device}: ${d.detail}; its ${formatBytes(d.memoryBytes)} count in the RAM need`,
+      ),
     ]);
     if (notes.length > 0) out.push('', 'Notes:', ...notes.map((n) => `  ${n}`));
   }

@@ -108,32 +108,37 @@ t.test('more free RAM never lowers a score nor loses eligibility', async (t) => 
   t.pass('held');
 });
 
-t.test('a disqualified device is never recommended, and something eligible always is', async (t) => {
+t.test('a disqualified device is never recommended, something eligible always is, and a tie-break is stated exactly when the top two tie', async (t) => {
   fc.assert(
     fc.property(appArb, devicesArb(12), (app, ds) => {
       const r = rankDevices(app, ds);
       const eligible = r.candidates.filter((c) => c.eligible);
       if (r.recommended === null) return eligible.length === 0 && r.candidates.every((c) => c.reasons.length > 0);
       const rec = r.candidates.find((c) => c.device === r.recommended)!;
-      return rec.eligible && rec.reasons.length === 0 && r.candidates[0] === rec && r.suggestions.length === 0;
+      const [first, second] = r.candidates;
+      const tied = second !== undefined && second.eligible && second.total === first!.total;
+      if ((r.tieBreak !== null) !== tied) return false;
+      return rec.eligible && rec.reasons.length === 0 && first === rec && r.suggestions.length === 0;
     }),
     params,
   );
   t.pass('held');
 });
 
-t.test('contributions sum to the total; scores and totals stay within 0–100; best first', async (t) => {
+t.test('contributions sum to the total; scores and totals stay within 0–100; best first, disqualified last by fewest reasons', async (t) => {
   fc.assert(
     fc.property(appArb, devicesArb(12), (app, ds) => {
       const r = rankDevices(app, ds);
       let prev = Infinity;
       let seenDisqualified = false;
+      let prevReasons = 0;
       for (const c of r.candidates) {
         const crit = Object.values(c.criteria);
         if (crit.some((x) => x.score < 0 || x.score > 100)) return false;
         if (!c.eligible) {
           seenDisqualified = true;
-          if (c.total !== null) return false;
+          if (c.total !== null || c.reasons.length === 0 || c.reasons.length < prevReasons) return false;
+          prevReasons = c.reasons.length;
           continue;
         }
         if (seenDisqualified) return false;
