@@ -157,7 +157,8 @@ export function parseHealthcheck(value: unknown, path: string): HealthcheckSpec 
   if (!value || typeof value !== 'object') return undefined;
   const hc = value as Record<string, unknown>;
   if (hc.disable === true) return { test: ['NONE'] };
-  if (hc.test === undefined) throw badValue(`${path}/test`, 'a healthcheck needs a test');
+  // Timing overrides without a test keep the image's own check, which the engine already has.
+  if (hc.test === undefined) return undefined;
   const test = typeof hc.test === 'string' ? ['CMD-SHELL', hc.test] : (hc.test as string[]).map(String);
   if (!['CMD', 'CMD-SHELL', 'NONE'].includes(test[0]!)) throw badValue(`${path}/test`, 'must start with CMD, CMD-SHELL or NONE');
   const out: HealthcheckSpec = { test };

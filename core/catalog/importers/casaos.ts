@@ -52,7 +52,10 @@ export function importCasaOs(doc: unknown, opts: { source: string; name?: string
   const mainService = typeof x.main === 'string' ? x.main : Object.keys(services)[0];
   const portMap = Number(localised(x.port_map) ?? x.port_map);
   let mainPort: number | undefined;
-  if (Number.isInteger(portMap) && portMap > 0) {
+  const hostNetwork = services[mainService ?? '']?.network_mode === 'host';
+  if (Number.isInteger(portMap) && portMap > 0 && hostNetwork) {
+    mainPort = portMap;
+  } else if (Number.isInteger(portMap) && portMap > 0) {
     mainPort = targetForPublished(services[mainService ?? ''], portMap);
     if (mainPort === undefined) report.changed.push({ path: '/x-casaos/port_map', reason: `no port of "${mainService}" is published as ${portMap}; the web port is unknown` });
   }
@@ -74,7 +77,9 @@ export function importCasaOs(doc: unknown, opts: { source: string; name?: string
       ...(localised(x.description) ? { description: localised(x.description)! } : {}),
       categories: typeof x.category === 'string' ? [x.category] : Array.isArray(x.category) ? x.category.map(String) : [],
       ...(typeof x.icon === 'string' ? { icon: x.icon } : {}),
-      ...(typeof x.project_url === 'string' ? { website: x.project_url } : {}),
+      ...(typeof (x.website ?? x.project_url) === 'string' ? { website: String(x.website ?? x.project_url) } : {}),
+      ...(typeof x.version === 'string' && x.version !== 'latest' ? { version: x.version } : {}),
+      ...(hostNetwork && mainPort !== undefined ? { hostPorts: [mainPort] } : {}),
       ...(mainService ? { mainService } : {}),
       ...(mainPort !== undefined ? { mainPort } : {}),
       ...(typeof x.index === 'string' ? { mainPath: x.index } : {}),

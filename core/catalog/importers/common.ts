@@ -51,6 +51,8 @@ export interface AppMeta {
   inputs?: Record<string, Partial<InputSpec> & { type: InputSpec['type'] }>;
   /** Publish the main port when the service publishes nothing (catalogs that sit behind a proxy). */
   publishMainPort?: boolean;
+  /** Host ports a host-network app listens on (placement must find them free). */
+  hostPorts?: number[];
 }
 
 const UNSUPPORTED_REASONS: Record<string, string> = {
@@ -198,6 +200,7 @@ function markSidecars(doc: ComposeDocument, w: WarrenBlock, report: ImportReport
     const aliases = isObject(svc.networks) ? Object.values(svc.networks).flatMap((n) => (isObject(n) && Array.isArray(n.aliases) ? n.aliases.map(String) : [])) : [];
     const hosts = new Set([name, ...(typeof svc.hostname === 'string' ? [svc.hostname] : []), ...aliases]);
     const rewrites: ReportEntry[] = [];
+    const pending: { svc: Record<string, unknown>; key: string; value: string }[] = [];
     let leftover: string | undefined;
 
     for (const [otherName, other] of Object.entries(services)) {
@@ -217,7 +220,7 @@ function markSidecars(doc: ComposeDocument, w: WarrenBlock, report: ImportReport
         else if (creds.database !== undefined && value === creds.database && /DB|DATABASE|NAME/i.test(key) && !/USER|HOST/i.test(key)) next = `\${${prefix}NAME}`;
         else if (value === keys.port && /PORT/i.test(key) && /DB|DATABASE|PG|SQL|POSTGRES|MARIA/i.test(key)) next = `\${${prefix}PORT}`;
         if (next !== undefined) {
-          setEnvironment(other, key, next);
+          pending.push({ svc: other, key, value: next });
           rewrites.push({ path, reason: `now ${next}, so that a shared ${db!.engine} pool can replace service "${name}"` });
         } else if ([...hosts].some((h) => new RegExp(`(^|[^a-zA-Z0-9_.-])${h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^a-zA-Z0-9_.-]|$)`).test(value))) {
           leftover = path;
@@ -230,6 +233,13 @@ function markSidecars(doc: ComposeDocument, w: WarrenBlock, report: ImportReport
       report.changed.push({ path: `/services/${name}`, reason: `database service kept as a plain service: ${leftover} refers to it in a way that cannot be pointed at a shared pool` });
       continue;
     }
+    if (!rewrites.some((r) => r.reason.includes(`${prefix}HOST`))) {
+      // Without its host in the app's settings the app relies on a built-in default host name,
+      // which a pool on another host could not answer to.
+      report.changed.push({ path: `/services/${name}`, reason: 'database service kept as a plain service: the app does not name its database host in its settings, so a shared pool could not stand in for it' });
+      continue;
+    }
+    for (const p of pending) setEnvironment(p.svc, p.key, p.value);
     report.changed.push(...rewrites);
     svc['x-warren'] = { role: 'database-sidecar', satisfies: ref };
     for (const key of keys.password) {
@@ -268,7 +278,8 @@ function convertService(
 ): void {
   const base = `/services/${name}`;
   const containerName = svc.container_name;
-  if (typeof containerName === 'string' && containerName !== name && /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(containerName) && svc.network_mode === undefined) {
+  if (containerName === name) delete svc.container_name;
+  else if (typeof containerName === 'string' && containerName !== name && /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(containerName) && svc.network_mode === undefined) {
     // Other services often reach this one by its container name; an alias keeps that working.
     const nets = svc.networks;
     const map: Record<string, { aliases?: string[] } | null> = Array.isArray(nets)
@@ -405,6 +416,13 @@ function declareVariables(doc: ComposeDocument, w: WarrenBlock, report: ImportRe
   walk(doc.networks, '/networks');
 }
 
+function imageTag(image: string): string | undefined {
+  const ref = image.split('@')[0]!;
+  const colon = ref.lastIndexOf(':');
+  const tag = colon > ref.lastIndexOf('/') ? ref.slice(colon + 1) : undefined;
+  return tag && !tag.includes('$') && tag.length <= 64 ? tag : undefined;
+}
+
 function firstPublishedTcpTarget(svc: Record<string, unknown>): number | undefined {
   for (const p of Array.isArray(svc.ports) ? svc.ports : []) {
     if (isObject(p)) {
@@ -475,7 +493,7 @@ export function finishImport(rawDoc: unknown, meta: AppMeta, report: ImportRepor
     const architectures = meta.architectures?.length ? mapArchitectures(meta.architectures, report, '/x-warren/requires/architectures') : [];
     const w: WarrenBlock = {
       id: meta.id,
-      version: meta.version ?? 'latest',
+      version: meta.version ?? imageTag(String(services[mainService]!.image)) ?? 'latest',
       revision: 1,
       title: meta.title.slice(0, 80) || meta.id,
       tagline: (meta.tagline ?? meta.title).replace(/\s+/g, ' ').trim().slice(0, 200) || meta.id,
@@ -484,7 +502,7 @@ export function finishImport(rawDoc: unknown, meta: AppMeta, report: ImportRepor
       ...(meta.icon ? { icon: meta.icon } : {}),
       ...(meta.website ? { website: meta.website } : {}),
       main: { service: mainService, ...(mainPort !== undefined ? { port: mainPort } : {}), ...(meta.mainPath ? { path: meta.mainPath.startsWith('/') ? meta.mainPath : `/${meta.mainPath}` } : {}) },
-      requires: { ...(architectures.length ? { architectures } : {}) },
+      requires: { ...(architectures.length ? { architectures } : {}), ...(meta.hostPorts?.length ? { ports: meta.hostPorts } : {}) },
       ...(meta.secrets && Object.keys(meta.secrets).length ? { secrets: meta.secrets } : {}),
       ...(meta.inputs && Object.keys(meta.inputs).length ? { inputs: meta.inputs } : {}),
     };

@@ -52,7 +52,7 @@ t.test('CasaOS: metadata, AppData binds to volumes, CasaOS variables, report', a
   t.same(m.document.services.jellyfin!.volumes, ['config:/config', { type: 'bind', source: '/DATA/Media', target: '/Media' }]);
   t.notOk('container_name' in m.document.services.jellyfin!);
   const report = jelly.reports[0]!;
-  t.same(report.unmapped.map((u) => u.path).sort(), ['/services/jellyfin/container_name', '/services/jellyfin/cpu_shares']);
+  t.same(report.unmapped.map((u) => u.path), ['/services/jellyfin/cpu_shares'], 'a container name equal to the service name is simply dropped');
   t.ok(report.changed.some((c) => c.path === '/services/jellyfin/volumes/0' && /named volume "config"/.test(c.reason)));
   roundTrip(t, m);
 });
@@ -237,4 +237,34 @@ t.test('generic Compose: container names become aliases, bad values are dropped 
   roundTrip(t, m);
   const stack = resolveStack(m, { secrets: generateSecrets(m) });
   t.same(stack.services.app!.aliases, ['my-app']);
+});
+
+t.test('a database the app reaches by a built-in default host stays a plain service, untouched', async (t) => {
+  const text = [
+    '# slogan: Photos',
+    '# port: 2283',
+    'services:',
+    '  server:',
+    '    image: ghcr.io/immich-app/immich-server:release',
+    '    environment:',
+    '      - SERVICE_FQDN_SERVER_2283',
+    '      - DB_PASSWORD=$SERVICE_PASSWORD_POSTGRES',
+    '      - DB_USERNAME=$SERVICE_USER_POSTGRES',
+    '    healthcheck:',
+    '      disable: false',
+    '  database:',
+    '    image: docker.io/tensorchord/pgvecto-rs:pg14-v0.2.0',
+    '    environment:',
+    '      POSTGRES_PASSWORD: ${SERVICE_PASSWORD_POSTGRES}',
+    '      POSTGRES_USER: ${SERVICE_USER_POSTGRES}',
+  ].join('\n');
+  const r = importCoolify(text, { source: 'photos.yaml', name: 'photos' });
+  const m = r.manifests[0]!;
+  t.same(m.sidecars, {});
+  t.same(m.requires.databases, []);
+  t.same(m.document.services.server!.environment, ['DB_PASSWORD=$SERVICE_PASSWORD_POSTGRES', 'DB_USERNAME=$SERVICE_USER_POSTGRES'], 'nothing rewritten');
+  t.ok(r.reports[0]!.changed.some((c) => c.path === '/services/database' && /does not name its database host/.test(c.reason)));
+  const stack = resolveStack(m, { secrets: generateSecrets(m) });
+  t.equal(stack.services.server!.healthcheck, undefined, 'timing without a test keeps the image healthcheck');
+  t.ok(stack.services.database);
 });
