@@ -63,7 +63,20 @@ export function inTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T
   return db.isTransaction ? fn(db) : db.transaction(fn);
 }
 
-/** Multi-row insert in chunks that stay under both engines' bind-parameter limits. */
-export async function insertRows(db: Db, table: string, rows: Row[], chunk = 500): Promise<void> {
-  for (let i = 0; i < rows.length; i += chunk) await db(table).insert(rows.slice(i, i + chunk));
+/**
+ * Multi-row insert of rows that all have `columns`, in chunks under both engines' bind-parameter
+ * limits. Written as one VALUES list because knex spells multi-row inserts for SQLite as a chain of
+ * UNION ALL selects, measured 1.5 times slower for metric batches.
+ */
+export async function insertRows(db: Db, table: string, columns: readonly string[], rows: readonly Row[]): Promise<void> {
+  const chunk = Math.floor(8000 / columns.length);
+  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  for (let i = 0; i < rows.length; i += chunk) {
+    const part = rows.slice(i, i + chunk);
+    await db.raw(`insert into ?? (${columns.map(() => '??').join(', ')}) values ${part.map(() => tuple).join(', ')}`, [
+      table,
+      ...columns,
+      ...part.flatMap((r) => columns.map((c) => (r[c] ?? null) as Knex.Value)),
+    ]);
+  }
 }

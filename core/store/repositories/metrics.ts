@@ -5,6 +5,10 @@ import { DEFAULT_THINNING, thinningPlan, type ThinningPolicy } from '../../metri
 import { type Db, type Row, inTransaction, insertRows, num, run } from '../rows.js';
 import { kvRepository } from './kv.js';
 
+type Engine = 'sqlite' | 'postgres';
+
+const COLUMNS = ['device', 'metric', 'value', 'at'] as const;
+
 export interface MetricSample {
   device: string;
   metric: string;
@@ -30,7 +34,7 @@ const THINNING_LOCK = 0x5741524e;
 
 const fromRow = (r: Row): MetricSample => ({ device: String(r.device), metric: String(r.metric), value: Number(r.value), at: num(r.at) });
 
-export function metricsRepository(db: Db, engine: 'sqlite' | 'postgres', policy: ThinningPolicy = DEFAULT_THINNING) {
+export function metricsRepository(db: Db, engine: Engine, policy: ThinningPolicy = DEFAULT_THINNING) {
   const lock = async (trx: Db) => {
     if (engine === 'postgres') await trx.raw('select pg_advisory_xact_lock(?)', [THINNING_LOCK]);
   };
@@ -44,12 +48,11 @@ export function metricsRepository(db: Db, engine: 'sqlite' | 'postgres', policy:
      */
     async insert(samples: MetricSample[]): Promise<void> {
       if (samples.length === 0) return;
-      const rows = samples.map((s) => ({ device: s.device, metric: s.metric, value: s.value, at: s.at }));
-      const oldest = Math.min(...samples.map((s) => s.at));
+      const oldest = samples.reduce((min, s) => Math.min(min, s.at), Infinity);
       await run('record metric samples', () =>
         inTransaction(db, async (trx) => {
           await lock(trx);
-          await insertRows(trx, 'metric_samples', rows);
+          await insertRows(trx, 'metric_samples', COLUMNS, samples as unknown as Row[]);
           const marks = await readMarks(trx);
           if (marks.some((m) => oldest < m)) {
             const lowered = marks.map((m, i) => Math.min(m, Math.floor(oldest / policy.tiers[i]!.bucketMs) * policy.tiers[i]!.bucketMs));
@@ -81,7 +84,7 @@ export function metricsRepository(db: Db, engine: 'sqlite' | 'postgres', policy:
           for (const [i, tier] of plan.tiers.entries()) {
             const from = Math.max(marks[i] ?? Number.MIN_SAFE_INTEGER, tier.from);
             if (tier.to <= from) continue;
-            const r = await collapse(trx, from, tier.to, tier.bucketMs);
+            const r = await collapse(trx, engine, from, tier.to, tier.bucketMs);
             result.averaged += r.averaged;
             result.written += r.written;
             marks[i] = tier.to;
@@ -94,24 +97,28 @@ export function metricsRepository(db: Db, engine: 'sqlite' | 'postgres', policy:
   };
 }
 
-async function collapse(trx: Db, from: number, to: number, bucket: number): Promise<{ averaged: number; written: number }> {
+// Averages [from, to) per series and bucket without the rows leaving the database: the averages go
+// to a temporary table, the range is cleared, the averages come back.
+async function collapse(trx: Db, engine: Engine, from: number, to: number, bucket: number): Promise<{ averaged: number; written: number }> {
   // The bucket width comes from the policy, never from a request; it is inlined because Postgres
   // cannot group by an expression that contains bind parameters.
   if (!Number.isSafeInteger(bucket) || bucket <= 0) throw new RangeError(`bad bucket width ${bucket}`);
-  const groups = await trx('metric_samples')
-    .select('device', 'metric', trx.raw(`(at / ${bucket}) * ${bucket} as bucket`))
-    .avg({ value: 'value' })
-    .where('at', '>=', from)
-    .where('at', '<', to)
-    .groupBy('device', 'metric', 'bucket');
-  if (groups.length === 0) return { averaged: 0, written: 0 };
-  const averaged = await trx('metric_samples').where('at', '>=', from).where('at', '<', to).delete();
-  await insertRows(
-    trx,
-    'metric_samples',
-    groups.map((g: Row) => ({ device: g.device, metric: g.metric, value: Number(g.value), at: num(g.bucket) })),
+  await trx.raw(
+    `create temp table if not exists warren_thinning (device varchar(255), metric varchar(255), value double precision, at bigint)${engine === 'postgres' ? ' on commit drop' : ''}`,
   );
-  return { averaged, written: groups.length };
+  await trx.raw('delete from warren_thinning');
+  await trx.raw(
+    `insert into warren_thinning (device, metric, value, at)
+       select device, metric, avg(value), (at / ${bucket}) * ${bucket} as bucket from metric_samples
+       where at >= ? and at < ? group by device, metric, bucket`,
+    [from, to],
+  );
+  const [{ n }] = await trx('warren_thinning').count({ n: '*' });
+  const written = num(n);
+  if (written === 0) return { averaged: 0, written: 0 };
+  const averaged = await trx('metric_samples').where('at', '>=', from).where('at', '<', to).delete();
+  await trx.raw('insert into metric_samples (device, metric, value, at) select device, metric, value, at from warren_thinning');
+  return { averaged, written };
 }
 
 export type MetricsRepository = ReturnType<typeof metricsRepository>;
