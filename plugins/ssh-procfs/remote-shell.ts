@@ -38,11 +38,14 @@ export class RemoteShell {
     channel.on('error', (e: Error) => this.fail(e));
   }
 
-  static open(client: Client): Promise<RemoteShell> {
-    return new Promise((resolve, reject) => {
-      // `exec sh` replaces the login shell, so the user's profile and shell choice do not matter.
+  static async open(client: Client): Promise<RemoteShell> {
+    const shell = await new Promise<RemoteShell>((resolve, reject) => {
+      // `exec sh` replaces the login shell, so the user's shell choice does not matter.
       client.exec('exec /bin/sh', (err, channel) => (err ? reject(err) : resolve(new RemoteShell(channel))));
     });
+    // Whatever the login shell's rc files printed before the exec lands in this first answer, not in a real one.
+    await shell.run(':');
+    return shell;
   }
 
   get alive(): boolean {
@@ -58,7 +61,11 @@ export class RemoteShell {
 
   close(): void {
     this.fail(new Error('the remote shell was closed'));
-    this.channel.close();
+    try {
+      this.channel.close();
+    } catch {
+      // The connection under it is already gone, which closes the channel too.
+    }
   }
 
   private send(command: string): Promise<ShellResult> {
