@@ -371,8 +371,21 @@ import_image() {
     fail "could not add the recipe files of $name" || return 1
   while IFS= read -r line; do changes+=(-c "$line"); done <<<"${IMG_CHANGES[$name]}"
   changes+=(-c "LABEL $RECIPE_LABEL=$hash")
-  try "docker import of ${IMG_REF[$name]}" docker import "${changes[@]}" "$tarball" "${IMG_REF[$name]}" || return 1
+  # A recipe may prepare data once at build time (a database template that each container copies
+  # instead of initialising its own): it runs in a container of the imported tree, committed on top.
+  local template=$RECIPES/images/$name/rootfs/usr/local/bin/warren-make-template
+  local target=${IMG_REF[$name]} builder=warren-test-build-$name
+  [ -x "$template" ] && target=warren-test/build-$name:$hash
+  try "docker import of $target" docker import "${changes[@]}" "$tarball" "$target" || return 1
   rm -f "$tarball"
+  [ -x "$template" ] || return 0
+  docker rm -f -v "$builder" >/dev/null 2>&1
+  try "warren-make-template in $target" docker run --name "$builder" --entrypoint /usr/local/bin/warren-make-template "$target" &&
+    try "docker commit of ${IMG_REF[$name]}" docker commit "${changes[@]}" "$builder" "${IMG_REF[$name]}"
+  local rc=$?
+  docker rm -f -v "$builder" >/dev/null 2>&1
+  docker rmi "$target" >/dev/null 2>&1
+  return $rc
 }
 
 # Smoke runs: each image must really start and serve before it is recorded.
