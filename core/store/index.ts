@@ -35,7 +35,7 @@
  * SQLite runs on one connection: inside `store.transaction(fn)`, use only the `tx` repositories that
  * `fn` receives; a query through `store.*` there waits for the transaction and never gets its turn.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import knexFactory from 'knex';
 import type { Knex } from 'knex';
@@ -156,6 +156,9 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     engine = 'sqlite';
     location = join(opts.dataDir, SQLITE_FILE_NAME);
     await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
+    // The file holds password and token hashes: create it private. SQLite gives its -wal and -shm
+    // files the database file's mode, so they are private too. An existing file keeps its mode.
+    await (await open(location, 'a', 0o600)).close();
     config = {
       client: 'better-sqlite3',
       connection: { filename: location },

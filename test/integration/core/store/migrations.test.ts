@@ -1,4 +1,5 @@
 import t from 'tap';
+import { stat } from 'node:fs/promises';
 import type { Knex } from 'knex';
 import { forEachEngine } from './engines.js';
 import { migrations } from '../../../../core/store/migrations.js';
@@ -38,6 +39,12 @@ forEachEngine(t, async (t, env) => {
   });
 
   if (env.engine === 'sqlite') {
+    t.test('a new SQLite database and its WAL are readable by the owner only', async (t) => {
+      for (const suffix of ['', '-wal', '-shm']) {
+        t.equal((await stat(store.location + suffix)).mode & 0o777, 0o600, `warren.db${suffix}`);
+      }
+    });
+
     t.test('SQLite runs in WAL mode with foreign keys enforced', async (t) => {
       const [{ journal_mode }] = await store.knex.raw('PRAGMA journal_mode');
       const [{ foreign_keys }] = await store.knex.raw('PRAGMA foreign_keys');
