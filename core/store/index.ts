@@ -34,6 +34,11 @@
  *
  * SQLite runs on one connection: inside `store.transaction(fn)`, use only the `tx` repositories that
  * `fn` receives; a query through `store.*` there waits for the transaction and never gets its turn.
+ *
+ * The secret key stays in the data directory (`secret.key`) or WARREN_SECRET_KEY even when the data
+ * is in Postgres: a database backup alone does not reveal the secrets, and without the key they are
+ * lost. Bundling: knex's unused drivers (sqlite3, mysql, mysql2, mariadb, oracledb, tedious,
+ * pg-native, pg-query-stream) and the native better-sqlite3 must be esbuild externals.
  */
 import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
