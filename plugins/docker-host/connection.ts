@@ -140,8 +140,10 @@ export function openConnection(c: ConnectionConfig): EngineConnection {
     }
     case 'ssh': {
       const tunnel = new SshTunnel(c);
-      // sshd allows 10 sessions per connection by default; stay below that.
-      const agent = new http.Agent({ keepAlive: false, maxSockets: 8 });
+      // Channels are kept alive between requests: opening one runs `docker system dial-stdio` on the
+      // device, which costs far more than the request. sshd allows 10 sessions per connection by
+      // default; stay below that.
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 8, maxFreeSockets: 4 });
       (agent as unknown as { createConnection: unknown }).createConnection = (
         _opts: unknown,
         cb: (err: Error | null, socket?: Duplex) => void,

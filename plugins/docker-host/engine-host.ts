@@ -190,7 +190,8 @@ export class EngineHost implements ContainerHost, Closable {
             (err: unknown, events: PullEvent[]) => {
               const failed = events?.find((e) => e.error || e.errorDetail);
               if (err) reject(err);
-              else if (failed) reject(new Error(failed.errorDetail?.message ?? failed.error));
+              // An error inside the stream is the engine's answer (registry unreachable, no such image).
+              else if (failed) reject(new WarrenError('WARREN_ERR_ENGINE', `could not pull ${ref}: ${failed.errorDetail?.message ?? failed.error}`));
               else resolve();
             },
             (e: PullEvent) => {
@@ -203,7 +204,7 @@ export class EngineHost implements ContainerHost, Closable {
       }
     } catch (e) {
       const mapped = toWarrenError(e, `could not pull ${ref}`, this.where);
-      if (mapped instanceof WarrenError) {
+      if (mapped instanceof WarrenError && mapped.code === 'WARREN_ERR_ENGINE') {
         throw new WarrenError('WARREN_ERR_ENGINE', mapped.message, {
           hint: `check that the device reaches the image's registry, or load the image onto the device (docker save | docker load)`,
           cause: e,

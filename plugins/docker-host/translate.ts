@@ -665,7 +665,10 @@ export function connectionError(e: unknown, where: string): NotReadyError | Auth
   ) {
     return new AuthFailedError(`${where}: TLS credentials refused (${msg})`, { cause: e });
   }
-  if (NOT_READY_CODES.has(code) || f.level === 'client-timeout' || f.level === 'client-socket' || /timed? ?out/i.test(msg)) {
+  // An HTTP status means the engine answered: whatever it says ("registry timed out") is not a
+  // transport problem.
+  if (typeof f.statusCode === 'number') return undefined;
+  if (NOT_READY_CODES.has(code) || f.level === 'client-timeout' || f.level === 'client-socket') {
     return new NotReadyError(`${where}: engine not reachable (${code || msg})`, { cause: e });
   }
   return undefined;

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { utils } from 'ssh2';
+import ssh2 from 'ssh2';
 import plugin from '../../../plugins/docker-host/index.js';
 import { AuthFailedError, NotReadyError } from '../../../core/plugin/types.js';
 import { needServices } from '../../helpers/services.js';
@@ -35,7 +35,7 @@ if (state) {
   });
 
   t.test('an SSH key the device does not know is AuthFailedError', async (t) => {
-    const { private: privateKey } = utils.generateKeyPairSync('ed25519');
+    const { private: privateKey } = ssh2.utils.generateKeyPairSync('ed25519');
     const config = sshConfig(device, state);
     const e = await failure(setupHost(plugin, 'docker', { ...config, connection: { ...config.connection, privateKey } }));
     t.type(e, AuthFailedError);

@@ -99,6 +99,8 @@ export function runContainerHostContract(
           networks: ['back'],
           healthcheck: { test: ['CMD-SHELL', 'wget -q -O /dev/null http://127.0.0.1:8080/ || exit 1'], intervalSeconds: 1, timeoutSeconds: 3, retries: 5 },
           restart: 'unless-stopped',
+          // busybox as PID 1 ignores SIGTERM; do not wait Docker's default 10 s for it on every stop.
+          stopGracePeriodSeconds: 1,
           labels: { 'dev.warren.role': 'web' },
         },
         app: {
@@ -109,6 +111,7 @@ export function runContainerHostContract(
           networks: ['back'],
           dependsOn: { web: { condition: 'service_healthy' } },
           resources: { limits: { memoryBytes: 64 * 2 ** 20 }, reservations: { memoryBytes: 16 * 2 ** 20 } },
+          stopGracePeriodSeconds: 1,
           labels: { 'dev.warren.role': 'app' },
         },
       },

@@ -309,6 +309,11 @@ t.test('connection failures keep their meaning: retry or reconfigure', async (t)
   t.type(connectionError(Object.assign(new Error('self-signed certificate in certificate chain'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' }), 'x'), AuthFailedError);
   t.type(connectionError(Object.assign(new Error('tlsv1 alert unknown ca'), { code: 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA' }), 'x'), AuthFailedError);
   t.equal(connectionError(Object.assign(new Error('(HTTP code 409) conflict'), { statusCode: 409 }), 'x'), undefined);
+  t.equal(
+    connectionError(Object.assign(new Error('(HTTP code 500) server error - dial tcp: i/o timeout'), { statusCode: 500, code: 'ETIMEDOUT' }), 'x'),
+    undefined,
+    'the engine answered: a registry timeout is the engine\'s error, not an unreachable engine',
+  );
   const w = toWarrenError(Object.assign(new Error('(HTTP code 404) no such container - x'), { statusCode: 404, json: { message: 'No such container: x' } }), 'inspect x', 'unix:///s');
   t.type(w, WarrenError);
   t.equal((w as WarrenError).code, 'WARREN_ERR_ENGINE');
