@@ -33,6 +33,8 @@ export interface DeviceInput {
   /** SSH login for reading /proc when the engine is reached another way (an SSH connection is used as is). */
   ssh?: SshDetails;
   nodeExporterUrl?: string;
+  /** A local image with sh and test for the engine's probe containers (nothing can be pulled offline). */
+  helperImage?: string;
   labels: Record<string, string>;
   reserve: { memoryBytes?: number; diskBytes?: number };
 }
@@ -96,6 +98,7 @@ const deviceSchema = {
       },
     },
     nodeExporterUrl: { type: 'string', format: 'uri', pattern: '^https?://' },
+    helperImage: str,
     labels: { type: 'object', additionalProperties: { type: 'string' }, default: {} },
     reserve: {
       type: 'object',
@@ -133,8 +136,8 @@ export const ENGINE_PLUGINS: Record<EngineKind, { plugin: string; provider: stri
 };
 
 /** The provider instance configuration for the engine (and its engine-metrics twin). */
-export function engineConfig(input: Pick<DeviceInput, 'connection'>): Record<string, unknown> {
-  return { connection: structuredClone(input.connection) };
+export function engineConfig(input: Pick<DeviceInput, 'connection' | 'helperImage'>): Record<string, unknown> {
+  return { connection: structuredClone(input.connection), ...(input.helperImage ? { helperImage: input.helperImage } : {}) };
 }
 
 export type HostSourcePlan =

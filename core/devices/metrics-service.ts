@@ -57,7 +57,6 @@ export class MetricsService {
   private readonly watchReleases = new Map<string, () => void>();
   private pooling: PoolingSavings = { bytes: 0, basis: 'estimated', at: Date.now() };
   private revision = 0;
-  private latest?: SummaryView;
   private summaryTimer?: NodeJS.Timeout;
   private thinTimer?: NodeJS.Timeout;
   private writes = new Set<Promise<unknown>>();
@@ -89,7 +88,7 @@ export class MetricsService {
 
   start(): void {
     const { hub } = this;
-    hub.sockets.registerRoom('summary', async () => this.latest ?? (await this.computeSummary()));
+    hub.sockets.registerRoom('summary', async () => this.computeSummary());
     // A viewer on a device's page wants live figures: poll that device faster while watched.
     hub.sockets.onWatchChange((room, count) => {
       if (this.stopped || !room.startsWith('device:')) return;
@@ -180,8 +179,9 @@ export class MetricsService {
     return { from, to: now, series };
   }
 
-  async summary(): Promise<SummaryView> {
-    return this.latest ?? this.computeSummary();
+  /** Computed on request, so that it never lags behind a state change still being debounced. */
+  summary(): Promise<SummaryView> {
+    return this.computeSummary();
   }
 
   // ---- callbacks ------------------------------------------------------------------------------
@@ -248,9 +248,9 @@ export class MetricsService {
         (view) => {
           if (this.stopped) return;
           this.revision++;
-          this.latest = { ...view, revision: this.revision };
-          this.hub.sockets.publish('summary', this.latest);
-          this.hub.bus.emit('summary.updated', { revision: this.revision, summary: this.latest as unknown as Record<string, unknown> });
+          const latest = { ...view, revision: this.revision };
+          this.hub.sockets.publish('summary', latest);
+          this.hub.bus.emit('summary.updated', { revision: this.revision, summary: latest as unknown as Record<string, unknown> });
         },
         (err) => this.hub.logger.warn({ err }, 'computing the summary failed'),
       );

@@ -21,6 +21,7 @@ export interface DeviceFlags {
   sshKey?: string;
   sshSocket?: string;
   nodeExporter?: string;
+  helperImage?: string;
   label?: string[];
   reserveMemory?: string;
   reserveDisk?: string;
@@ -97,6 +98,7 @@ export function deviceInputFromFlags(f: DeviceFlags, readFile: (path: string) =>
     connection,
     ...(ssh ? { ssh } : {}),
     ...(f.nodeExporter ? { nodeExporterUrl: f.nodeExporter } : {}),
+    ...(f.helperImage ? { helperImage: f.helperImage } : {}),
     ...(Object.keys(labels).length ? { labels } : {}),
     ...(Object.keys(reserve).length ? { reserve } : {}),
   };
@@ -115,7 +117,8 @@ function connectionOptions(cmd: Command): Command {
     .option('--ssh <user@host:port>', 'SSH login: the engine\'s connection, or with --socket/--tcp the login that reads /proc')
     .option('--ssh-key <file>', 'private key for --ssh')
     .option('--ssh-socket <path>', 'the engine\'s socket on the device, forwarded over SSH (Podman)')
-    .option('--node-exporter <url>', 'a Prometheus node_exporter for the host figures, e.g. http://nas.lan:9100/metrics');
+    .option('--node-exporter <url>', 'a Prometheus node_exporter for the host figures, e.g. http://nas.lan:9100/metrics')
+    .option('--helper-image <ref>', 'a local image with sh for probing ports and device paths (default: busybox, alpine or debian if present)');
 }
 
 const pct = (x: number | undefined) => (x === undefined ? '-' : `${Math.round(x * 100)}%`);
