@@ -18,7 +18,10 @@ function queryString(value: unknown, name: string): string | undefined {
   return value;
 }
 
-export function catalogRoutes(r: Router, catalog: Catalog): void {
+/** What the routes need of a catalog: the Catalog itself, or a lookup of the hub's. */
+export type CatalogReader = Pick<Catalog, 'list' | 'get' | 'categories' | 'problems' | 'refresh'>;
+
+export function catalogRoutes(r: Router, catalog: CatalogReader): void {
   r.get('/catalog/apps', async (req, res) => {
     const q = queryString(req.query.q, 'q');
     const category = queryString(req.query.category, 'category');

@@ -1,11 +1,11 @@
 // `warren catalog list|search|show|import`. Browsing reads the catalog folders directly, so it works
 // without a running hub; import writes native manifests and prints what could not be mapped.
 import type { Command } from 'commander';
-import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { Catalog, defaultCatalogDir, summarise, type AppSummary, type CatalogEntry, type CatalogSource } from '../../catalog/catalog.js';
+import { Catalog, summarise, type AppSummary, type CatalogEntry } from '../../catalog/catalog.js';
+import { catalogSources } from '../../catalog/index.js';
 import { importCatalog, type ImportReport } from '../../catalog/importers/index.js';
 import { inputsJsonSchema, requirementsOf } from '../../catalog/resolve.js';
 import { formatBytes } from '../../catalog/units.js';
@@ -17,19 +17,9 @@ interface BrowseOptions {
   category?: string;
 }
 
-function sources(cli: CliContext, opts: BrowseOptions): CatalogSource[] {
-  const out: CatalogSource[] = [{ id: 'curated', kind: 'folder', path: defaultCatalogDir() }];
-  const imported = join(cli.dataDir(), 'catalog', 'imported');
-  if (existsSync(imported)) out.push({ id: 'imported', kind: 'folder', path: imported });
-  (opts.catalog ?? []).forEach((location, i) => {
-    out.push(/^https?:\/\//.test(location) ? { id: `extra-${i + 1}`, kind: 'http', url: location } : { id: `extra-${i + 1}`, kind: 'folder', path: resolve(location) });
-  });
-  return out;
-}
-
 /** Loads the catalog; a manifest that does not validate fails the command after the listing. */
 async function loadCatalog(cli: CliContext, opts: BrowseOptions): Promise<{ catalog: Catalog; failure?: WarrenError }> {
-  const catalog = new Catalog({ sources: sources(cli, opts) });
+  const catalog = new Catalog({ sources: catalogSources(cli.dataDir(), opts.catalog) });
   const problems = (await catalog.refresh()).problems.filter((p) => p.kind === 'invalid');
   if (!problems.length) return { catalog };
   const failure = new WarrenError('WARREN_ERR_MANIFEST_INVALID', `${problems.length} catalog problem${problems.length === 1 ? '' : 's'}`, {
