@@ -75,8 +75,6 @@ export class Measure {
   memoryAvailable = 0;
   storageReserve = 0;
   storageAvailable = 0;
-  /** Bit i: database need i needs a dedicated server on this device. */
-  dedicatedMask = 0;
   dedicatedMemory = 0;
   /** App memory plus dedicated database servers. */
   memoryNeed = 0;
@@ -217,15 +215,8 @@ export function measure(d: DeviceSnapshot, app: PreparedApp, s: Settings, m: Mea
       reasons++;
     }
   }
-  let dedicatedMask = 0;
   let dedicatedMemory = 0;
-  for (let i = 0; i < app.databases.length; i++) {
-    const p = app.databases[i]!;
-    if (poolFor(d, p) < 0) {
-      dedicatedMask |= 1 << i;
-      dedicatedMemory += dedicatedMemoryFor(p.need, s);
-    }
-  }
+  for (const p of app.databases) if (poolFor(d, p) < 0) dedicatedMemory += dedicatedMemoryFor(p.need, s);
   const memoryNeed = app.memoryNeed + dedicatedMemory;
   if (dedicatedMemory > 0 && memoryAvailable < memoryNeed) {
     flags |= DATABASE;
@@ -267,7 +258,6 @@ export function measure(d: DeviceSnapshot, app: PreparedApp, s: Settings, m: Mea
   m.memoryAvailable = memoryAvailable;
   m.storageReserve = storageReserve;
   m.storageAvailable = storageAvailable;
-  m.dedicatedMask = dedicatedMask;
   m.dedicatedMemory = dedicatedMemory;
   m.memoryNeed = memoryNeed;
   m.cpuValue = cpuValue;
