@@ -69,7 +69,7 @@ forEachEngine(t, async (t, env) => {
         }
       });
     }),
-    { numRuns: env.engine === 'sqlite' ? 60 : 30 },
+    { numRuns: env.engine === 'sqlite' ? 40 : 25 },
   );
   t.pass('the store agrees with the reference thinning');
 });
