@@ -140,11 +140,13 @@ part_apt() {
   local missing p failed=()
   mapfile -t missing < <(missing_packages)
   if [ ${#missing[@]} -eq 0 ]; then NOTE='all installed'; return 0; fi
-  try 'apt-get update' apt-get update || true
-  if ! try "apt-get install ${missing[*]}" apt-get install -y -o Dpkg::Options::=--force-confold "${missing[@]}"; then
+  try 'apt-get update' apt-get update -o DPkg::Lock::Timeout=600 || true
+  # Another apt run (a person, unattended upgrades) holding the lock is waited for, not a failure.
+  local opts=(-y -o Dpkg::Options::=--force-confold -o DPkg::Lock::Timeout=600)
+  if ! try "apt-get install ${missing[*]}" apt-get install "${opts[@]}" "${missing[@]}"; then
     # One unavailable package must not keep the others out.
     for p in "${missing[@]}"; do
-      try "apt-get install $p" apt-get install -y -o Dpkg::Options::=--force-confold "$p" || failed+=("$p")
+      try "apt-get install $p" apt-get install "${opts[@]}" "$p" || failed+=("$p")
     done
   fi
   NOTE="installed ${missing[*]}"
@@ -295,12 +297,18 @@ build_rootfs() {
   remove_tree "$dir"
   mkdir -p "$CACHE/rootfs" "$dir"
   log "debootstrap $name ($pkgs) from $(apt_mirror), log $LOGDIR/debootstrap-$name.log"
-  if ! debootstrap --variant=minbase --include="$pkgs" "$(os_codename)" "$dir" "$(apt_mirror)" \
-    >"$LOGDIR/debootstrap-$name.log" 2>&1 </dev/null 9>&-; then
-    echo "debootstrap of $name failed: $(tail -n 2 "$LOGDIR/debootstrap-$name.log" | tr '\n' ' ')"
+  local attempt
+  # A mirror hiccup costs a retry, not the image.
+  for attempt in 1 2; do
+    debootstrap --variant=minbase --include="$pkgs" "$(os_codename)" "$dir" "$(apt_mirror)" \
+      >"$LOGDIR/debootstrap-$name.log" 2>&1 </dev/null 9>&- && break
     remove_tree "$dir"
-    return 1
-  fi
+    if [ $attempt = 2 ]; then
+      echo "debootstrap of $name failed twice: $(tail -n 2 "$LOGDIR/debootstrap-$name.log" | tr '\n' ' ')"
+      return 1
+    fi
+    mkdir -p "$dir"
+  done
   # A package script may have started a server inside the tree; it would keep files open.
   for p in /proc/[0-9]*; do [ "$(readlink "$p/root" 2>/dev/null)" = "$dir" ] && kill -KILL "${p#/proc/}" 2>/dev/null; done
   prune_rootfs "$dir"
@@ -335,7 +343,10 @@ compute_image_hash() {
   {
     echo "$base"
     echo "${IMG_CHANGES[$name]}"
-    (cd "$RECIPES/images/$name/rootfs" && find . -type f -printf '%m %p\n' | sort && find . -type f -print0 | sort -z | xargs -0 cat)
+    # Only the executable bit counts: git keeps no other mode, and a checkout's umask must not change the hash.
+    (cd "$RECIPES/images/$name/rootfs" &&
+      find . -type f \( -perm -u+x -printf 'x %p\n' -o -printf '- %p\n' \) | sort &&
+      find . -type f -print0 | sort -z | xargs -0 cat)
   } | hash_of
 }
 
@@ -367,7 +378,7 @@ import_image() {
   fi
   # The recipe's files go on top of the tree, owned by root, modes as in git.
   (cd "$RECIPES/images/$name/rootfs" && find . -type f | sort) |
-    tar -rf "$tarball" --owner=0 --group=0 --numeric-owner --no-recursion -C "$RECIPES/images/$name/rootfs" -T - ||
+    tar -rf "$tarball" --owner=0 --group=0 --numeric-owner --mode=u=rwX,go=rX --no-recursion -C "$RECIPES/images/$name/rootfs" -T - ||
     fail "could not add the recipe files of $name" || return 1
   while IFS= read -r line; do changes+=(-c "$line"); done <<<"${IMG_CHANGES[$name]}"
   changes+=(-c "LABEL $RECIPE_LABEL=$hash")
