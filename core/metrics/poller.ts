@@ -14,6 +14,8 @@ export interface PollTarget {
   source: MetricsSource;
   /** Overrides the poller's default interval for this device. */
   intervalMs?: number;
+  /** Overrides the poller's default timeout for this device (a Pi over Wi-Fi may need longer). */
+  timeoutMs?: number;
 }
 
 export interface PollFailure {
@@ -238,9 +240,10 @@ export class Poller {
     }
     const controller = new AbortController();
     entry.controller = controller;
+    const timeoutMs = entry.target.timeoutMs ?? this.timeoutMs;
     const timer = this.clock.setTimeout(
-      () => controller.abort(new WarrenError('WARREN_ERR_TIMEOUT', `no reading within ${this.timeoutMs} ms`)),
-      this.timeoutMs,
+      () => controller.abort(new WarrenError('WARREN_ERR_TIMEOUT', `no reading within ${timeoutMs} ms`)),
+      timeoutMs,
     );
     const aborted = new Promise<never>((_, reject) => {
       controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });

@@ -125,6 +125,21 @@ t.test('a source that hangs and ignores its signal: timed out, not piled on, sta
   await p.stop();
 });
 
+t.test('each device can have its own timeout', async (t) => {
+  const clock = new FakeClock();
+  const slowLink = new ScriptedSource(clock, ['hang-abortable']);
+  const lan = new ScriptedSource(clock, ['hang-abortable']);
+  const { log, callbacks } = record();
+  const p = new Poller({ ...callbacks, onFailure: (id, f) => void log.failures.push(`${id} ${clock.now()} ${f.message}`) }, { clock, intervalMs: 10_000, timeoutMs: 1000 });
+  p.add({ deviceId: 'pi-wifi', source: slowLink, timeoutMs: 4000 });
+  p.add({ deviceId: 'nuc', source: lan });
+  const t0 = clock.now();
+  p.start();
+  await clock.advance(5000);
+  t.same(log.failures, [`nuc ${t0 + 1000} no reading within 1000 ms`, `pi-wifi ${t0 + 4000} no reading within 4000 ms`]);
+  await p.stop();
+});
+
 t.test('an abortable hang is aborted through the signal', async (t) => {
   const clock = new FakeClock();
   const src = new ScriptedSource(clock, ['hang-abortable', 'ok']);
