@@ -98,7 +98,7 @@ export function importFromText(text: string, opts: { source: string; name?: stri
       const id = slugify(name);
       const report = emptyReport(id, opts.source, 'compose');
       const doc = parseDocument(text, { merge: true }).toJS({ maxAliasCount: 100 });
-      const manifest = finishImport(doc, { id, title: name }, report, (p) => !p.startsWith('/'));
+      const manifest = finishImport(doc, { id, title: name }, report);
       return { manifests: manifest ? [manifest] : [], reports: [report] };
     }
     default: {
