@@ -6,6 +6,7 @@ import {
   CPU_CORES,
   DATABASE,
   dedicatedMemoryFor,
+  hasPath,
   hasPort,
   METRICS_STALE,
   OFFLINE,
@@ -92,7 +93,7 @@ function reasonsFor(d: DeviceSnapshot, app: PreparedApp, s: Settings, m: Measure
   }
   if (f & CPU_CORES) reasons.push({ code: 'CPU_CORES', message: `CPU: the app is limited to ${app.cpus} CPUs, the device has ${d.cores} cores` });
   for (const p of app.requiredPaths) {
-    if (!d.devicePaths.includes(p)) reasons.push({ code: 'DEVICE_PATH', message: `Device path ${p} is missing` });
+    if (!hasPath(d, p)) reasons.push({ code: 'DEVICE_PATH', message: `Device path ${p} is missing` });
   }
   for (const port of app.ports) {
     if (hasPort(d, port)) reasons.push({ code: 'PORT', message: `Port ${port} is already listening on the device` });
@@ -134,7 +135,7 @@ export function explain(d: DeviceSnapshot, app: PreparedApp, s: Settings, m: Mea
   const databases = app.databases.length > 0 ? databasePlans(d, app, s) : [];
   const reasons = reasonsFor(d, app, s, m, databases);
   const notes: string[] = [];
-  for (const p of app.optionalPaths) if (!d.devicePaths.includes(p)) notes.push(`optional device path ${p} is missing`);
+  for (const p of app.optionalPaths) if (!hasPath(d, p)) notes.push(`optional device path ${p} is missing`);
   const w = s.weights;
   const c = s.curves;
   const ram = criterion(Math.max(0, m.memoryAvailable), m.ram, w.ram, m.ramContribution);

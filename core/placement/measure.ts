@@ -104,6 +104,12 @@ export function runsPlatform(d: DeviceSnapshot, platforms: Set<string>): boolean
   return false;
 }
 
+/** A path is there when listed, or when something below it is (`/dev/dri/renderD128` means `/dev/dri` exists). */
+export function hasPath(d: DeviceSnapshot, path: string): boolean {
+  for (const p of d.devicePaths) if (p === path || (p.length > path.length && p.startsWith(path) && p[path.length] === '/')) return true;
+  return false;
+}
+
 export function hasPort(d: DeviceSnapshot, port: string): boolean {
   for (const l of d.listeningPorts) if (l === port || normalizePort(l) === port) return true;
   return false;
@@ -204,7 +210,7 @@ export function measure(d: DeviceSnapshot, app: PreparedApp, s: Settings, m: Mea
     reasons++;
   }
   for (const p of app.requiredPaths) {
-    if (!d.devicePaths.includes(p)) {
+    if (!hasPath(d, p)) {
       flags |= DEVICE_PATH;
       reasons++;
     }
