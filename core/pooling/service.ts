@@ -10,7 +10,7 @@ import { WarrenError } from '../errors.js';
 import type { Hub } from '../hub.js';
 import type { ContainerHost, OnProgress } from '../providers/container-host.js';
 import type { StackSpec } from '../providers/compose.js';
-import type { DatabaseEngine, DatabaseEntry, DatabasePool, DatabasePoolDriver, IsolationReport } from '../providers/database-pool.js';
+import type { DatabaseEngine, DatabaseEntry, DatabasePool, DatabasePoolDriver, IsolationReport, ServerInfo } from '../providers/database-pool.js';
 import type { DbGrant, DbServer } from '../store/index.js';
 import { containerChannel } from './channel.js';
 import { journaled, recoverOperations, type StepData, type StepDef } from './journal.js';
@@ -89,6 +89,10 @@ const password = (): string => randomBytes(24).toString('base64url');
 
 export class PoolingService {
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** Version, extensions and max connections do not change while a server runs; dropped whenever it is (re)started. */
+  private readonly infos = new Map<string, ServerInfo>();
+  /** Progress callbacks of running ensureDatabase calls, by `app/ref`, for the journaled steps to report through. */
+  private readonly progress = new Map<string, OnProgress>();
   private readonly kinds: Record<string, { steps: StepDef<PoolingService>[]; recovery: 'rollback' | 'finish' }>;
 
   constructor(private readonly hub: Hub, private readonly opts: PoolingOptions) {
@@ -206,6 +210,7 @@ export class PoolingService {
     const { host, row } = live;
     const st = await host.stackStatus(row.container!);
     if (st.state === 'running') return;
+    this.infos.delete(row.id);
     if (st.state === 'missing') {
       const image = (await this.store.kv.get<string>(KV, `image:${row.id}`)) ?? this.imageFor(live.driver);
       await host.deployStack(this.serverStack(live.driver, row.container!, image, await this.store.secrets.get(row.adminSecretRef!), row.mode), onProgress);
@@ -261,11 +266,13 @@ export class PoolingService {
       let pooled: Live | undefined;
       if (!reason) {
         pooled = await this.pooledServer(device, need.engine, onProgress);
-        const info = await pooled.pool.serverInfo();
+        const info = await this.serverInfo(pooled);
         reason = dedicatedReason(need, info);
         if (!reason) {
-          const limit = this.opts.connectionLimit ?? 20;
-          const budget = connectionBudget(await pooled.pool.listDatabases(), limit, this.opts.reservedConnections ?? 5, info.connectionsMax, limit);
+          const limit = this.connectionLimit();
+          // Every app database on the server came through here with the same per-user limit.
+          const held = (await this.store.dbGrants.list({ server: pooled.row.id })).map(() => ({ connectionLimit: limit }));
+          const budget = connectionBudget(held, limit, this.opts.reservedConnections ?? 5, info.connectionsMax, limit);
           if (!budget.ok) {
             throw new WarrenError('WARREN_ERR_DATABASE', `the shared ${need.engine} server on ${device} is full: ${budget.message}`, {
               hint: 'Raise the pool\'s max connections, lower the per-app connection limit, or give this app a dedicated server (`dedicated: true`).',
@@ -275,9 +282,10 @@ export class PoolingService {
       }
       const mode = reason ? 'dedicated' : 'pooled';
       if (reason) onProgress?.({ phase: 'create', subject: need.ref, message: `a dedicated ${need.engine} server for ${app}: ${reason}` });
+      if (onProgress) this.progress.set(`${app}/${need.ref}`, onProgress);
       const data = await journaled(this.store, 'pool.provision', `app:${app}`, PROVISION_STEPS, this, {
         device, app, ref: need.ref, engine: need.engine, mode, need, ...(pooled ? { server: pooled.row.id } : {}),
-      }, 'rollback');
+      }, 'rollback').finally(() => this.progress.delete(`${app}/${need.ref}`));
       const grant = (await this.store.dbGrants.get(app, need.ref))!;
       const result = await this.existingResult(grant);
       return { ...result, ...(reason ? { reason } : {}), isolation: data.isolation as IsolationReport };
@@ -432,6 +440,18 @@ export class PoolingService {
     }
   }
 
+  async serverInfo(live: Live): Promise<ServerInfo> {
+    const cached = this.infos.get(live.row.id);
+    if (cached) return cached;
+    const info = await live.pool.serverInfo();
+    this.infos.set(live.row.id, info);
+    return info;
+  }
+
+  notify(app: string, ref: string, message: string): void {
+    this.progress.get(`${app}/${ref}`)?.({ phase: 'healthy', subject: ref, message });
+  }
+
   connectionLimit(): number {
     return this.opts.connectionLimit ?? 20;
   }
@@ -530,6 +550,7 @@ const PROVISION_STEPS: StepDef<PoolingService>[] = [
       const names = poolNames(str(d, 'app'), str(d, 'ref'), live.driver.limits);
       const need = d.need as DatabaseNeed;
       await live.pool.provision({ app: str(d, 'app'), ref: str(d, 'ref'), ...names, password: await s.store.secrets.get(str(d, 'secretRef')), extensions: need.extensions ?? [], connectionLimit: s.connectionLimit() });
+      s.notify(str(d, 'app'), str(d, 'ref'), `${names.database} accepts connections`);
       return names;
     },
     undo: async (s, d) => {

@@ -17,6 +17,8 @@ import type {
 } from '../../core/providers/database-pool.js';
 import {
   account,
+  BATCH_SCRIPT,
+  parseBatch,
   connectionUrl,
   deprovisionStatements,
   type ExistingState,
@@ -86,12 +88,15 @@ export class MariadbPool implements DatabasePool {
     return parseJsonLine<T>(await this.admin([sql], signal));
   }
 
-  /** Connects over TCP as an app would, so that the account `'user'@'%'` and its password are what is tested. */
-  private asUser(creds: DatabaseCredentials, database: string, sql: string, signal?: AbortSignal) {
-    return this.server.channel.exec(
-      ['env', `MYSQL_PWD=${creds.password}`, ...CLIENT, '--protocol=tcp', '--host=127.0.0.1', `--port=${PORT}`, '--connect-timeout=10', `--user=${creds.user}`, `--database=${database}`, '-e', sql],
-      signal,
-    );
+  /**
+   * Runs each (database, statement) as the app's account over TCP, so that `'user'@'%'` and its password
+   * are what is tested; all in one exec, since each exec costs a round trip.
+   */
+  private async asUser(creds: DatabaseCredentials, checks: [database: string, sql: string][], signal?: AbortSignal) {
+    const { output } = await this.server.channel.exec(['env', `MYSQL_PWD=${creds.password}`, `U=${creds.user}`, `P=${PORT}`, 'sh', '-c', BATCH_SCRIPT, 'sh', ...checks.flat()], signal);
+    const results = parseBatch(output);
+    if (results.length !== checks.length) throw new WarrenError('WARREN_ERR_DATABASE', `the isolation probe gave ${results.length} answers for ${checks.length} checks: ${output.slice(0, 300)}`);
+    return results;
   }
 
   async prepare(signal?: AbortSignal): Promise<void> {
@@ -151,29 +156,34 @@ export class MariadbPool implements DatabasePool {
   }
 
   async verifyIsolation(creds: DatabaseCredentials, signal?: AbortSignal): Promise<IsolationReport> {
-    const checks: IsolationReport['checks'] = [];
-    const own = await this.asUser(creds, creds.database, 'SELECT DATABASE()', signal);
-    checks.push({
-      name: 'own database',
-      ok: own.exitCode === 0 && own.output.trim() === creds.database,
-      message: own.exitCode === 0 ? `${creds.user} connects to its database over TCP with its password` : firstError(own.output),
-    });
     const others = (await this.listDatabases(signal)).map((d) => d.database).filter((d) => d !== creds.database);
-    for (const other of ['mysql', ...others]) {
-      const r = await this.asUser(creds, other, 'SELECT 1', signal);
-      const refused = r.exitCode !== 0 && isAccessDenied(r.output);
-      checks.push({ name: `no access to ${other}`, ok: refused, message: refused ? 'access denied' : r.exitCode === 0 ? 'connected' : firstError(r.output) });
-    }
     const probe = `wn_probe_${Date.now().toString(36)}`;
-    for (const [name, sql] of [
+    const denials = [
       ['cannot create databases', `CREATE DATABASE ${quoteIdent(wildcardSibling(creds.database))}`],
       ['cannot create users', `CREATE USER ${account(probe)}`],
       ['cannot grant', `GRANT SELECT ON mysql.* TO ${account(creds.user)}`],
-    ] as const) {
-      const r = await this.asUser(creds, creds.database, sql, signal);
+    ] as const;
+    const foreign = ['mysql', ...others];
+    const [own, ...rest] = await this.asUser(creds, [
+      [creds.database, 'SELECT DATABASE()'],
+      ...foreign.map((db): [string, string] => [db, 'SELECT 1']),
+      ...denials.map(([, sql]): [string, string] => [creds.database, sql]),
+    ], signal);
+    const checks: IsolationReport['checks'] = [{
+      name: 'own database',
+      ok: own!.exitCode === 0 && own!.output.trim() === creds.database,
+      message: own!.exitCode === 0 ? `${creds.user} connects to its database over TCP with its password` : firstError(own!.output),
+    }];
+    foreign.forEach((db, i) => {
+      const r = rest[i]!;
+      const refused = r.exitCode !== 0 && isAccessDenied(r.output);
+      checks.push({ name: `no access to ${db}`, ok: refused, message: refused ? 'access denied' : r.exitCode === 0 ? 'connected' : firstError(r.output) });
+    });
+    denials.forEach(([name], i) => {
+      const r = rest[foreign.length + i]!;
       const denied = r.exitCode !== 0 && isAccessDenied(r.output);
       checks.push({ name, ok: denied, message: denied ? 'access denied' : r.exitCode === 0 ? 'allowed' : firstError(r.output) });
-    }
+    });
     return { ok: checks.every((c) => c.ok), checks };
   }
 

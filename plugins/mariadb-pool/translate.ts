@@ -83,6 +83,28 @@ export function rowCountsQuery(database: string, tables: string[]): string {
   return `SELECT JSON_OBJECT(${pairs.join(', ')})`;
 }
 
+/**
+ * Runs the client once per (database, statement) pair given as arguments, in one exec, as the user in
+ * $U (password in MYSQL_PWD), printing each output followed by a marker with its exit code. Arguments are
+ * positional parameters, never parsed as shell.
+ */
+export const BATCH_SCRIPT =
+  'while [ $# -gt 1 ]; do out=$(mariadb --batch --skip-column-names --raw --protocol=tcp --host=127.0.0.1 --port="$P" --connect-timeout=10 --user="$U" --database="$1" -e "$2" 2>&1); ' +
+  'rc=$?; printf \'%s\\n@@wn-check %s\\n\' "$out" "$rc"; shift 2; done';
+
+export function parseBatch(output: string): { exitCode: number; output: string }[] {
+  const out: { exitCode: number; output: string }[] = [];
+  let buf: string[] = [];
+  for (const line of output.split('\n')) {
+    const m = /^@@wn-check (\d+)$/.exec(line);
+    if (m) {
+      out.push({ exitCode: Number(m[1]), output: buf.join('\n') });
+      buf = [];
+    } else buf.push(line);
+  }
+  return out;
+}
+
 /** With -N -B -r the client prints the one JSON value on its own line. */
 export function parseJsonLine<T>(output: string): T {
   const line = output.split('\n').find((l) => l.startsWith('{') || l.startsWith('['));

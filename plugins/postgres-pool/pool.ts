@@ -26,7 +26,9 @@ import {
   LIST_QUERY,
   type ListRow,
   parseJsonLine,
-  provisionStatements,
+  BATCH_SCRIPT,
+  parseBatch,
+  provisionScript,
   quoteIdent,
   ROW_COUNTS_QUERY,
   SERVER_INFO_QUERY,
@@ -84,13 +86,18 @@ export class PostgresPool implements DatabasePool {
     return parseJsonLine<T>(await this.admin([sql], signal, database));
   }
 
-  /** Connects over TCP as an app would (password, SCRAM), not through the trusted local socket. */
-  private asUser(creds: DatabaseCredentials, database: string, sql: string, signal?: AbortSignal) {
-    return this.server.channel.exec(
-      ['env', `PGPASSWORD=${creds.password}`, `PGUSER=${creds.user}`, `PGDATABASE=${database}`, 'PGHOST=127.0.0.1', `PGPORT=${PORT}`, 'PGCONNECT_TIMEOUT=10',
-        'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-At', '-c', sql],
+  /**
+   * Runs each (database, statement) as the app's user over TCP, as an app would connect (password,
+   * SCRAM), not through the trusted local socket; all in one exec, since each exec costs a round trip.
+   */
+  private async asUser(creds: DatabaseCredentials, checks: [database: string, sql: string][], signal?: AbortSignal) {
+    const { output } = await this.server.channel.exec(
+      ['env', `PGPASSWORD=${creds.password}`, `PGUSER=${creds.user}`, 'PGHOST=127.0.0.1', `PGPORT=${PORT}`, 'PGCONNECT_TIMEOUT=10', 'sh', '-c', BATCH_SCRIPT, 'sh', ...checks.flat()],
       signal,
     );
+    const results = parseBatch(output);
+    if (results.length !== checks.length) throw new WarrenError('WARREN_ERR_DATABASE', `the isolation probe gave ${results.length} answers for ${checks.length} checks: ${output.slice(0, 300)}`);
+    return results;
   }
 
   async prepare(signal?: AbortSignal): Promise<void> {
@@ -116,14 +123,21 @@ export class PostgresPool implements DatabasePool {
   }
 
   async provision(req: ProvisionRequest, signal?: AbortSignal): Promise<DatabaseCredentials> {
-    const state = await this.state(req.database, req.user, signal);
-    await this.admin(provisionStatements(req, state), signal);
-    await this.admin(databaseStatements(req.user, req.extensions ?? []), signal, req.database).catch((e: Error) => {
-      const missing = (req.extensions ?? []).filter((x) => e.message.includes(`"${x}"`));
-      throw new WarrenError('WARREN_ERR_DATABASE', e.message, {
+    // One exec: the server-level script on the maintenance database, then the database-level statements
+    // in the new database (psql cannot switch databases safely by a quoted name inside a script).
+    const inDatabase = [...SESSION_SETTINGS, ...databaseStatements(req.user, req.extensions ?? [])].map((x) => `${x};`).join('\n');
+    const r = await this.server.channel.exec(
+      ['env', `PGPASSWORD=${this.server.adminPassword}`, `PGUSER=${ADMIN}`, 'sh', '-c',
+        'printf "%s" "$1" | PGDATABASE="$0" psql -X -q -v ON_ERROR_STOP=1 -At -f - && printf "%s" "$3" | PGDATABASE="$2" psql -X -q -v ON_ERROR_STOP=1 -At -f -',
+        ADMIN, provisionScript(req), req.database, inDatabase],
+      signal,
+    );
+    if (r.exitCode !== 0) {
+      const missing = (req.extensions ?? []).filter((x) => r.output.includes(`"${x}"`));
+      throw new WarrenError('WARREN_ERR_DATABASE', `PostgreSQL refused to provision ${req.database}: ${firstError(r.output)}`, {
         ...(missing.length ? { hint: `this server's image has no ${missing.join(', ')} extension: use an image that ships it` } : {}),
       });
-    });
+    }
     const base = { engine: 'postgres' as const, host: this.server.host, port: this.server.port, database: req.database, user: req.user, password: req.password };
     return { ...base, url: connectionUrl(base) };
   }
@@ -151,29 +165,34 @@ export class PostgresPool implements DatabasePool {
   }
 
   async verifyIsolation(creds: DatabaseCredentials, signal?: AbortSignal): Promise<IsolationReport> {
-    const checks: IsolationReport['checks'] = [];
-    const own = await this.asUser(creds, creds.database, 'SELECT current_user', signal);
-    checks.push({
-      name: 'own database',
-      ok: own.exitCode === 0 && own.output.trim() === creds.user,
-      message: own.exitCode === 0 ? `${creds.user} connects to its database over TCP with its password` : firstError(own.output),
-    });
     const others = (await this.listDatabases(signal)).map((d) => d.database).filter((d) => d !== creds.database);
-    for (const other of [ADMIN, ...others]) {
-      const r = await this.asUser(creds, other, 'SELECT 1', signal);
-      const refused = r.exitCode !== 0 && isDatabaseRefusal(r.output);
-      checks.push({ name: `no access to ${other}`, ok: refused, message: refused ? 'refused: no CONNECT privilege' : r.exitCode === 0 ? 'connected' : firstError(r.output) });
-    }
     const probe = `wn_probe_${Date.now().toString(36)}`;
-    for (const [name, sql] of [
+    const denials = [
       ['cannot create roles', `CREATE ROLE ${quoteIdent(probe)}`],
       ['cannot create databases', `CREATE DATABASE ${quoteIdent(probe)}`],
       ['cannot become superuser', `ALTER ROLE ${quoteIdent(creds.user)} SUPERUSER`],
-    ] as const) {
-      const r = await this.asUser(creds, creds.database, sql, signal);
+    ] as const;
+    const foreign = [ADMIN, ...others];
+    const [own, ...rest] = await this.asUser(creds, [
+      [creds.database, 'SELECT current_user'],
+      ...foreign.map((db): [string, string] => [db, 'SELECT 1']),
+      ...denials.map(([, sql]): [string, string] => [creds.database, sql]),
+    ], signal);
+    const checks: IsolationReport['checks'] = [{
+      name: 'own database',
+      ok: own!.exitCode === 0 && own!.output.trim() === creds.user,
+      message: own!.exitCode === 0 ? `${creds.user} connects to its database over TCP with its password` : firstError(own!.output),
+    }];
+    foreign.forEach((db, i) => {
+      const r = rest[i]!;
+      const refused = r.exitCode !== 0 && isDatabaseRefusal(r.output);
+      checks.push({ name: `no access to ${db}`, ok: refused, message: refused ? 'refused: no CONNECT privilege' : r.exitCode === 0 ? 'connected' : firstError(r.output) });
+    });
+    denials.forEach(([name], i) => {
+      const r = rest[foreign.length + i]!;
       const denied = r.exitCode !== 0 && isPermissionDenied(r.output);
       checks.push({ name, ok: denied, message: denied ? 'permission denied' : r.exitCode === 0 ? 'allowed' : firstError(r.output) });
-    }
+    });
     return { ok: checks.every((c) => c.ok), checks };
   }
 

@@ -30,23 +30,50 @@ export const stateQuery = (database: string, user: string): string =>
 
 const ROLE_ATTRIBUTES = 'LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT';
 
-/** Statements that bring the role and database to the requested state from `state`, each run on its own. */
-export function provisionStatements(
-  req: { database: string; user: string; password: string; connectionLimit?: number },
-  state: ExistingState,
-): string[] {
+/**
+ * One psql script (run with -f) that brings the role and database to the requested state whether or not
+ * they exist: psql's \if and \gexec decide on the server's answer, so a provision is one round trip.
+ * Every name and value in it is quoted, and psql never interpolates inside quotes.
+ */
+export function provisionScript(req: { database: string; user: string; password: string; connectionLimit?: number }): string {
   const role = quoteIdent(req.user);
   const db = quoteIdent(req.database);
-  const limit = `CONNECTION LIMIT ${Math.trunc(req.connectionLimit ?? -1)}`;
-  const out = [
-    state.role
-      ? `ALTER ROLE ${role} WITH ${ROLE_ATTRIBUTES} ${limit} PASSWORD ${quoteLiteral(req.password)}`
-      : `CREATE ROLE ${role} WITH ${ROLE_ATTRIBUTES} ${limit} PASSWORD ${quoteLiteral(req.password)}`,
-  ];
-  // CREATE DATABASE cannot run inside a transaction, hence one statement per psql -c.
-  if (!state.database) out.push(`CREATE DATABASE ${db} OWNER ${role} ENCODING 'UTF8'`);
-  else out.push(`ALTER DATABASE ${db} OWNER TO ${role}`);
-  out.push(`REVOKE ALL ON DATABASE ${db} FROM PUBLIC`, `GRANT ALL ON DATABASE ${db} TO ${role}`);
+  const attrs = `${ROLE_ATTRIBUTES} CONNECTION LIMIT ${Math.trunc(req.connectionLimit ?? -1)} PASSWORD ${quoteLiteral(req.password)}`;
+  const createDb = `CREATE DATABASE ${db} OWNER ${role} ENCODING 'UTF8'`;
+  return [
+    ...SESSION_SETTINGS.map((x) => `${x};`),
+    `SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ${quoteLiteral(req.user)}) AS wn_role_exists \\gset`,
+    '\\if :wn_role_exists',
+    `ALTER ROLE ${role} WITH ${attrs};`,
+    '\\else',
+    `CREATE ROLE ${role} WITH ${attrs};`,
+    '\\endif',
+    // CREATE DATABASE cannot run in a transaction block or a function; \gexec runs it as its own statement.
+    `SELECT ${quoteLiteral(createDb)} WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = ${quoteLiteral(req.database)}) \\gexec`,
+    `ALTER DATABASE ${db} OWNER TO ${role};`,
+    `REVOKE ALL ON DATABASE ${db} FROM PUBLIC;`,
+    `GRANT ALL ON DATABASE ${db} TO ${role};`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * Runs psql once per (database, statement) pair given as arguments, in one exec, printing each output
+ * followed by a marker with its exit code. Arguments are positional parameters, never parsed as shell.
+ */
+export const BATCH_SCRIPT =
+  'while [ $# -gt 1 ]; do out=$(PGDATABASE="$1" psql -X -q -At -v ON_ERROR_STOP=1 -c "$2" 2>&1); rc=$?; printf \'%s\\n@@wn-check %s\\n\' "$out" "$rc"; shift 2; done';
+
+export function parseBatch(output: string): { exitCode: number; output: string }[] {
+  const out: { exitCode: number; output: string }[] = [];
+  let buf: string[] = [];
+  for (const line of output.split('\n')) {
+    const m = /^@@wn-check (\d+)$/.exec(line);
+    if (m) {
+      out.push({ exitCode: Number(m[1]), output: buf.join('\n') });
+      buf = [];
+    } else buf.push(line);
+  }
   return out;
 }
 

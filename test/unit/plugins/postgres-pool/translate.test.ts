@@ -1,5 +1,5 @@
 import t from 'tap';
-import { connectionUrl, deprovisionStatements, firstError, isDatabaseRefusal, parseJsonLine, provisionStatements, quoteIdent, quoteLiteral, shortVersion } from '../../../../plugins/postgres-pool/translate.js';
+import { connectionUrl, deprovisionStatements, firstError, isDatabaseRefusal, parseBatch, parseJsonLine, provisionScript, quoteIdent, quoteLiteral, shortVersion } from '../../../../plugins/postgres-pool/translate.js';
 
 t.test('quoting', async (t) => {
   t.equal(quoteIdent('wn_a_main'), '"wn_a_main"');
@@ -9,14 +9,16 @@ t.test('quoting', async (t) => {
   t.throws(() => quoteIdent(''));
 });
 
-t.test('a new role is locked down and the database closed to PUBLIC', async (t) => {
-  const s = provisionStatements({ database: 'wn_a_main', user: 'wn_a_main', password: "p'w", connectionLimit: 20 }, { role: false, database: false });
-  t.match(s[0], /^CREATE ROLE "wn_a_main" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE .*CONNECTION LIMIT 20 PASSWORD 'p''w'$/);
-  t.equal(s[1], 'CREATE DATABASE "wn_a_main" OWNER "wn_a_main" ENCODING \'UTF8\'');
-  t.ok(s.includes('REVOKE ALL ON DATABASE "wn_a_main" FROM PUBLIC'));
-  const again = provisionStatements({ database: 'd', user: 'u', password: 'x' }, { role: true, database: true });
-  t.match(again[0], /^ALTER ROLE "u" WITH .*PASSWORD 'x'$/, 'a retry converges on the password given');
-  t.notOk(again.some((x) => x.startsWith('CREATE')));
+t.test('one provision script: role created or altered, database created only when missing, closed to PUBLIC', async (t) => {
+  const s = provisionScript({ database: 'wn_a_main', user: 'wn_a_main', password: "p'w", connectionLimit: 20 });
+  t.match(s, /\\if :wn_role_exists\nALTER ROLE "wn_a_main" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE .*CONNECTION LIMIT 20 PASSWORD 'p''w';\n\\else\nCREATE ROLE "wn_a_main"/);
+  t.match(s, /SELECT 'CREATE DATABASE "wn_a_main" OWNER "wn_a_main" ENCODING ''UTF8''' WHERE NOT EXISTS .* \\gexec/);
+  t.match(s, /REVOKE ALL ON DATABASE "wn_a_main" FROM PUBLIC;/);
+  t.match(s, /SET password_encryption TO 'scram-sha-256';/);
+});
+
+t.test('batch output is split by its markers', async (t) => {
+  t.same(parseBatch('x\n@@wn-check 0\nFATAL: no\nmore\n@@wn-check 2\n'), [{ exitCode: 0, output: 'x' }, { exitCode: 2, output: 'FATAL: no\nmore' }]);
 });
 
 t.test('deprovision drops only what exists', async (t) => {
