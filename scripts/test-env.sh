@@ -476,14 +476,24 @@ ensure_image() {
 
 # load_images ENGINE: copies every recorded image into another engine (a DOCKER_HOST, or podman).
 load_images() {
-  local engine=$1 name hash present
+  local engine=$1 name hash present loaded=0
   present=$(engine_labels "$engine")
   for name in "${!IMG_OK[@]}"; do
     hash=${IMG_OK[$name]}
     grep -xF "$hash" <<<"$present" >/dev/null && continue
     if [ "$engine" = podman ]; then try "podman load of $name" podman load -q -i "$CACHE/images/$name-$hash.tar" || return 1
     else try "docker load of $name into $engine" env DOCKER_HOST="$engine" docker load -q -i "$CACHE/images/$name-$hash.tar" || return 1; fi
+    loaded=1
   done
+  [ $loaded = 1 ] && prune_replaced "$engine"
+  return 0
+}
+
+# A new recipe leaves the previous images untagged: some hundred megabytes per image and engine.
+# Only untagged images with our label go, and none that a container still uses.
+prune_replaced() {
+  if [ "$1" = podman ]; then podman image prune -f --filter "label=$RECIPE_LABEL" >>"$LOG" 2>&1
+  else DOCKER_HOST=$1 docker image prune -f --filter "label=$RECIPE_LABEL" >>"$LOG" 2>&1; fi
 }
 
 declare -A IMG_OK=() SSH_CHECK=() FRESH=()
@@ -525,6 +535,7 @@ part_images() {
     fi
   done
   images_json+='}'
+  [ -n "$NOTE" ] && prune_replaced "$DOCKER_SOCK_URL"
   NOTE=${NOTE%; }
   [ ${#IMG_OK[@]} -gt 0 ] || { LAST_ERR=$(printf '%s; ' "${failed[@]}"); return 1; }
   PART[images]=$images_json
