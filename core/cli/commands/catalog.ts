@@ -150,6 +150,12 @@ export function register(program: Command, cli: CliContext): void {
     .action(async (source: string, opts: { out?: string; dryRun?: boolean }) => {
       try {
         const result = await importCatalog(source);
+        const curated = new Catalog({ sources: catalogSources(cli.dataDir()).filter((s) => s.id === 'curated') });
+        await curated.refresh();
+        const curatedIds = new Set(curated.list().map((a) => a.id));
+        for (const r of result.reports) {
+          if (!r.error && curatedIds.has(r.app)) r.changed.push({ path: '/x-warren/id', reason: `the curated catalog also has "${r.app}"; the curated app is the one listed` });
+        }
         const out = resolve(opts.out ?? join(cli.dataDir(), 'catalog', 'imported'));
         const written: { app: string; file: string }[] = [];
         if (!opts.dryRun) {
