@@ -4,10 +4,12 @@ import { Command } from 'commander';
 import { installLayout } from '../hub.js';
 import { createCliContext, type GlobalOptions } from './context.js';
 import * as catalog from './commands/catalog.js';
+import * as db from './commands/db.js';
 import * as devices from './commands/devices.js';
 import * as devicesSnapshot from './commands/devices-snapshot.js';
 import * as place from './commands/place.js';
 import * as plugins from './commands/plugins.js';
+import * as pools from './commands/pools.js';
 import * as serve from './commands/serve.js';
 import * as summary from './commands/summary.js';
 import * as tokens from './commands/tokens.js';
@@ -25,7 +27,7 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (s, write) => write(`warren: ${s.replace(/^error: /, '')}`) });
   const cli = createCliContext(() => program.opts() as GlobalOptions);
   // `devices` before `devices-snapshot`, which adds its subcommand to the group made here.
-  for (const m of [serve, catalog, devices, devicesSnapshot, place, plugins, summary, tokens]) m.register(program, cli);
+  for (const m of [serve, catalog, devices, devicesSnapshot, place, plugins, pools, db, summary, tokens]) m.register(program, cli);
   return program;
 }
 

@@ -24,11 +24,15 @@ export function poolRoutes(r: Router, hub: Hub): void {
     const bytes = await poolingOf(hub).dump(param(req, 'app'), param(req, 'ref'));
     res.type('application/sql').set('content-disposition', `attachment; filename="${param(req, 'app').replace(/[^a-zA-Z0-9_.-]/g, '_')}.sql"`).send(bytes);
   });
-  r.post('/pools/databases/:app/:ref/restore', express.raw({ type: () => true, limit: '2gb' }), async (req, res) => {
-    if (!Buffer.isBuffer(req.body) || req.body.length === 0) {
-      throw new WarrenError('WARREN_ERR_INVALID_INPUT', 'send the dump as the request body', { details: [{ path: '/body', message: 'empty' }] });
+  // The dump as the raw body (any type but JSON, e.g. `curl --data-binary @dump.sql`), or JSON
+  // `{ "dumpBase64": ... }` within the API's JSON size limit.
+  r.post('/pools/databases/:app/:ref/restore', express.raw({ type: (req) => !String(req.headers['content-type'] ?? '').includes('json'), limit: '2gb' }), async (req, res) => {
+    const body: unknown = req.body;
+    const bytes = Buffer.isBuffer(body) ? body : typeof (body as { dumpBase64?: unknown })?.dumpBase64 === 'string' ? Buffer.from((body as { dumpBase64: string }).dumpBase64, 'base64') : undefined;
+    if (!bytes || bytes.length === 0) {
+      throw new WarrenError('WARREN_ERR_INVALID_INPUT', 'send the dump as the request body', { details: [{ path: '/body', message: 'empty, or JSON without dumpBase64' }] });
     }
-    await poolingOf(hub).restore(param(req, 'app'), param(req, 'ref'), req.body);
+    await poolingOf(hub).restore(param(req, 'app'), param(req, 'ref'), bytes);
     res.json({ restored: true });
   });
   r.post('/pools/databases/:app/:ref/move', async (req, res) => {
