@@ -102,13 +102,22 @@ write_state() {
   for k in "${!PART[@]}"; do args+=("$k=${PART[$k]}"); done
   for k in "${!ERR[@]}"; do args+=("!$k=${ERR[$k]}"); done
   mkdir -p "$(dirname "$STATE")"
-  if ! node "$RECIPES/write-state.mjs" "$STATE" "${args[@]}" >>"$LOG" 2>&1; then
+  if ! node "$RECIPES/state.mjs" write "$STATE" "${args[@]}" >>"$LOG" 2>&1; then
     say "  FAIL  state: could not write $STATE (is node installed?)"
   fi
 }
 
-# part NAME FUNCTION: provisions one part; its outcome goes to PART/ERR and straight into state.json so
-# that suites started meanwhile (and other people's runs) see each part as soon as it is up.
+# Suites of other people read state.json while a run goes on, so a run starts from the recorded state
+# and replaces each part as it checks it, instead of publishing a half-empty file.
+read_state() {
+  local key value
+  while IFS=$'\t' read -r key value; do
+    if [ "${key:0:1}" = '!' ]; then ERR[${key:1}]=$value; else PART[$key]=$value; fi
+  done < <(node "$RECIPES/state.mjs" read "$STATE" 2>>"$LOG")
+}
+
+# part NAME FUNCTION: provisions one part; its outcome goes to PART/ERR, and into state.json at once
+# when the part was slow (so that suites started meanwhile see it).
 part() {
   local name=$1 fn=$2 t0=$SECONDS
   LAST_ERR=''
@@ -793,6 +802,7 @@ part_devices() {
   local -A started=()
   STARTED_DOCKERD=()
   FRESH=()
+  unset 'PART[network]'
   for b in ip nsenter sshd ssh dockerd openssl prometheus-node-exporter; do
     command -v "$b" >/dev/null || fail "$b is not installed" || return 1
   done
@@ -851,6 +861,7 @@ ALL_PARTS=(apt docker podman nodeExporter images devices postgres chromium mosqu
 cmd_up() {
   local t0=$SECONDS
   say "warren test environment: up (log: $LOG)"
+  read_state
   part apt part_apt
   part docker part_docker
   part podman part_podman
