@@ -31,7 +31,13 @@ for (let i = 0; i < DEVICES; i++) {
     paths: ['/'],
     benchmark: false,
   });
-  await source.setup();
+  try {
+    await source.setup();
+  } catch (e) {
+    console.error(`cannot reach ${d.id} over SSH (${(e as Error).message}); is the test environment up? sudo bash scripts/test-env.sh up`);
+    await Promise.all([...sources, source].map((s) => s.close()));
+    process.exit(2);
+  }
   sources.push(source);
   poller.add({ deviceId: `bench-${i}`, source });
 }
