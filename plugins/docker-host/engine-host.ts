@@ -242,11 +242,13 @@ export class EngineHost implements ContainerHost, Closable {
     onProgress({ phase: 'validate', subject: spec.project, message: 'stack is valid' });
     return this.call(`deploy ${spec.project}`, async () => {
       const existing = await this.projectContainers(spec.project, signal);
-      await this.preflight(spec, existing, signal);
+      const wanted = [...new Set(Object.values(spec.services).map((s) => s.image))];
+      // Lookups only, side by side: the first create waits for all of them anyway.
+      const [, present] = await Promise.all([this.preflight(spec, existing, signal), Promise.all(wanted.map((i) => this.imageId(i, signal)))]);
 
       const images = new Map<string, string>();
-      for (const image of new Set(Object.values(spec.services).map((s) => s.image))) {
-        let id = await this.imageId(image, signal);
+      for (const [i, image] of wanted.entries()) {
+        let id = present[i];
         if (!id) {
           await this.pullImage(image, onProgress, signal);
           id = await this.imageId(image, signal);
@@ -302,17 +304,22 @@ export class EngineHost implements ContainerHost, Closable {
   /** Everything that can fail without creating anything is checked before the first create. */
   private async preflight(spec: StackSpec, existing: Map<string, InspectLike>, signal?: AbortSignal): Promise<void> {
     const problems: { path: string; message: string }[] = [];
-    for (const name of Object.keys(spec.services)) {
-      if (existing.has(name)) continue;
-      const cname = containerName(spec.project, name);
-      try {
-        const other = await this.docker.getContainer(cname).inspect({ abortSignal: signal });
-        const owner = other.Config?.Labels?.[LABEL.project];
-        problems.push({ path: `/services/${name}`, message: `a container named ${cname} already exists${owner ? ` (project ${owner})` : ''}` });
-      } catch (e) {
-        if (!isGone(e)) throw e;
-      }
-    }
+    const taken = await Promise.all(
+      Object.keys(spec.services)
+        .filter((name) => !existing.has(name))
+        .map(async (name) => {
+          const cname = containerName(spec.project, name);
+          try {
+            const other = await this.docker.getContainer(cname).inspect({ abortSignal: signal });
+            const owner = other.Config?.Labels?.[LABEL.project];
+            return { path: `/services/${name}`, message: `a container named ${cname} already exists${owner ? ` (project ${owner})` : ''}` };
+          } catch (e) {
+            if (isGone(e)) return undefined;
+            throw e;
+          }
+        }),
+    );
+    for (const p of taken) if (p) problems.push(p);
     for (const [kind, defs] of [
       ['networks', spec.networks],
       ['volumes', spec.volumes],

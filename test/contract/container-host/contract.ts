@@ -74,9 +74,11 @@ export function runContainerHostContract(
     const host = await makeHost();
     const project = `wct-${randomBytes(4).toString('hex')}`;
     const invalidProject = `${project}-invalid`;
+    const otherProject = `${project}-x`;
     t.teardown(async () => {
       await host.removeStack(project, { removeVolumes: true }).catch(() => undefined);
       await host.removeStack(invalidProject, { removeVolumes: true }).catch(() => undefined);
+      await host.removeStack(otherProject, { removeVolumes: true }).catch(() => undefined);
       await host.close();
     });
 
@@ -149,6 +151,17 @@ export function runContainerHostContract(
       t.same(events, [], 'no progress: nothing was started');
       t.equal((await host.stackStatus(invalidProject)).state, 'missing');
       t.notOk((await host.listStacks()).some((s) => s.project === invalidProject));
+    });
+
+    await t.test('a container name held by another stack fails before anything is created', async (t) => {
+      // Compose names containers <project>-<service>-1, so project "p-x" with service "web" and project
+      // "p" with service "x-web" want the same name.
+      await host.deployStack({ project: otherProject, services: { web: { image: opts.image, command: ['sleep', '600'] } } });
+      const err = await failure(host.deployStack({ project, services: { 'x-web': { image: opts.image, command: ['sleep', '600'] } } }));
+      t.equal(err.code, 'WARREN_ERR_CONFLICT');
+      t.same((err.details ?? []).map((d) => d.path), ['/services/x-web']);
+      t.equal((await host.stackStatus(project)).state, 'missing', 'nothing of the stack was created');
+      await host.removeStack(otherProject);
     });
 
     const ids: Record<string, string> = {};
