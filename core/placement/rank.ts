@@ -81,28 +81,20 @@ export function rankDevices(app: PlacementRequirements, devices: readonly Device
     } else if (second < 0 || compare(i, second) < 0) second = i;
   }
 
-  let materialized: Evaluated[] | undefined;
-  const materialize = (): Evaluated[] => {
+  // One measure per device for the explanation, which also gives the reason counts the order needs.
+  let materialized: { order: number[]; candidates: Candidate[] } | undefined;
+  const materialize = (): { order: number[]; candidates: Candidate[] } => {
     if (materialized) return materialized;
     const mm = new Measure();
+    const explained = new Array<Candidate>(n);
     for (let i = 0; i < n; i++) {
-      if (flags[i] === 0) continue;
-      measure(devices[i]!, prepared, settings, mm);
-      reasonCount[i] = mm.reasonCount;
-    }
-    const order = Array.from({ length: n }, (_, i) => i).sort(compare);
-    materialized = order.map((i) => {
       const d = devices[i]!;
       measure(d, prepared, settings, mm);
-      return {
-        candidate: explain(d, prepared, settings, mm),
-        device: d,
-        memoryAvailable: mm.memoryAvailable,
-        storageAvailable: mm.storageAvailable,
-        memoryNeed: mm.memoryNeed,
-        storageNeed: prepared.diskNeed,
-      };
-    });
+      reasonCount[i] = mm.reasonCount;
+      explained[i] = explain(d, prepared, settings, mm);
+    }
+    const order = Array.from({ length: n }, (_, i) => i).sort(compare);
+    materialized = { order, candidates: order.map((i) => explained[i]!) };
     return materialized;
   };
 
@@ -118,7 +110,20 @@ export function rankDevices(app: PlacementRequirements, devices: readonly Device
       tieBreak = describeTieBreak(devices[best]!.id, devices[second]!.id, tied, total[best]!, headroom, images, best, second);
     }
   } else if (n > 0) {
-    suggestions = suggestFixes(materialize(), prepared.id, prepared.ports);
+    const { order, candidates } = materialize();
+    const mm = new Measure();
+    const evaluated = order.map((i, k): Evaluated => {
+      measure(devices[i]!, prepared, settings, mm);
+      return {
+        candidate: candidates[k]!,
+        device: devices[i]!,
+        memoryAvailable: mm.memoryAvailable,
+        storageAvailable: mm.storageAvailable,
+        memoryNeed: mm.memoryNeed,
+        storageNeed: prepared.diskNeed,
+      };
+    });
+    suggestions = suggestFixes(evaluated, prepared.id, prepared.ports);
     if (suggestions.length === 0) {
       warnings.push({
         code: 'NO_FIX',
@@ -127,7 +132,6 @@ export function rankDevices(app: PlacementRequirements, devices: readonly Device
     }
   }
 
-  let candidates: Candidate[] | undefined;
   return {
     recommended: best >= 0 ? devices[best]!.id : null,
     weights: settings.weights,
@@ -135,7 +139,7 @@ export function rankDevices(app: PlacementRequirements, devices: readonly Device
     freshnessLimitSeconds: settings.freshnessLimitSeconds,
     tieBreak,
     get candidates(): Candidate[] {
-      return (candidates ??= materialize().map((e) => e.candidate));
+      return materialize().candidates;
     },
     suggestions,
     warnings,
