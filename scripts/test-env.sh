@@ -34,17 +34,21 @@ say() { printf '%s\n' "$*"; log "$*"; }
 fail() { LAST_ERR=$*; log "! $*"; return 1; }
 
 # try WHAT CMD...: runs a command that terminates, its output to the log; on failure LAST_ERR says why.
+# Output goes through a file, not a pipe: a daemon the command starts (a package's init script) may
+# keep the descriptor open, and reading a pipe to its end would then never finish.
 try() {
   local what=$1 out rc
   shift
   log "+ $*"
-  out=$("$@" 2>&1 </dev/null 9>&-)
+  out=$(mktemp)
+  "$@" >"$out" 2>&1 </dev/null 9>&-
   rc=$?
-  [ -n "$out" ] && printf '%s\n' "$out" >>"$LOG"
+  cat "$out" >>"$LOG"
   if [ $rc -ne 0 ]; then
-    LAST_ERR="$what failed (exit $rc): $(printf '%s' "$out" | tail -n 3 | tr '\n' ' ' | cut -c1-400)"
+    LAST_ERR="$what failed (exit $rc): $(tail -n 3 "$out" | tr '\n' ' ' | cut -c1-400)"
     log "! $LAST_ERR"
   fi
+  rm -f "$out"
   return $rc
 }
 
@@ -149,7 +153,15 @@ part_apt() {
   local missing p failed=()
   mapfile -t missing < <(missing_packages)
   if [ ${#missing[@]} -eq 0 ]; then NOTE='all installed'; return 0; fi
-  try 'apt-get update' apt-get update -o DPkg::Lock::Timeout=600 || true
+  # Packages' init scripts would start services this script starts its own way (sshd on the host,
+  # node_exporter on :9100); policy-rc.d tells them not to, as in container images.
+  local policy=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\n# temporary, scripts/test-env.sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    policy=1
+  fi
+  try 'apt-get update' apt-get update -o DPkg::Lock::Timeout=600
   # Another apt run (a person, unattended upgrades) holding the lock is waited for, not a failure.
   local opts=(-y -o Dpkg::Options::=--force-confold -o DPkg::Lock::Timeout=600)
   if ! try "apt-get install ${missing[*]}" apt-get install "${opts[@]}" "${missing[@]}"; then
@@ -158,6 +170,7 @@ part_apt() {
       try "apt-get install $p" apt-get install "${opts[@]}" "$p" || failed+=("$p")
     done
   fi
+  [ $policy = 1 ] && rm -f /usr/sbin/policy-rc.d
   NOTE="installed ${missing[*]}"
   [ ${#failed[@]} -eq 0 ] || fail "could not install: ${failed[*]} ($LAST_ERR)"
 }
