@@ -1,5 +1,5 @@
 // The numeric core of placement: every check and score for one device, written into a reused Measure
-// without allocating, so that ranking ten thousand devices costs less than one request to an engine.
+// without allocating, so that deciding over a large fleet costs little more than reading the devices.
 // explain.ts turns the same Measure into words; both read the checks from here so they cannot disagree.
 import semver from 'semver';
 import { normalizeImageRef, normalizePlatform, normalizePort } from './platform.js';
