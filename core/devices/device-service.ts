@@ -31,8 +31,9 @@ import type { MetricsService, SummaryDeviceRow } from './metrics-service.js';
 /** Device paths apps commonly ask for (GPU transcoding, Zigbee/Z-Wave sticks, VPNs). */
 export const PROBED_DEVICE_PATHS = ['/dev/dri', '/dev/ttyUSB0', '/dev/ttyACM0', '/dev/net/tun'];
 
-const PROBE_TIMEOUT_MS = 30_000;
-const INFO_TIMEOUT_MS = 5_000;
+// Generous: a loaded two-core box takes seconds to start a container.
+const PROBE_TIMEOUT_MS = 60_000;
+const INFO_TIMEOUT_MS = 15_000;
 
 export interface DeviceView {
   id: string;
@@ -108,7 +109,7 @@ interface Inventory {
 export class DeviceService {
   private readonly engineInfos = new Map<string, { at: number; info: EngineInfo }>();
   private readonly inventories = new Map<string, Inventory>();
-  private readonly probing = new Map<string, Promise<Inventory | undefined>>();
+  private readonly probing = new Map<string, Promise<Inventory>>();
   /** provider instance id → device id, to poll a device as soon as its engine connection is ready. */
   private readonly byInstance = new Map<string, string>();
   private readonly owner = 'devices';
@@ -392,33 +393,43 @@ export class DeviceService {
     };
   }
 
-  /** Ports, device paths and the images of the device's stacks: each a helper container, so cached for a poll interval. */
-  private inventory(id: string, host: ContainerHost): Promise<Inventory | undefined> {
+  /**
+   * Ports, device paths and the images of the device's stacks, cached for a poll interval: each port
+   * or path probe is a helper container. A part that fails keeps its previous value and says so in
+   * the log; the other parts are still refreshed.
+   */
+  private inventory(id: string, host: ContainerHost): Promise<Inventory> {
     const cached = this.inventories.get(id);
     if (cached && Date.now() - cached.at < Math.max(this.metrics.intervalMs, 1_000)) return Promise.resolve(cached);
     const running = this.probing.get(id);
     if (running) return running;
-    const p = withTimeout(PROBE_TIMEOUT_MS, async (signal) => {
-      const [ports, paths, stacks] = await Promise.all([
-        host.listeningPorts(signal),
-        Promise.all(PROBED_DEVICE_PATHS.map(async (path) => ((await host.hasDevicePath(path, signal)) ? path : undefined))),
-        host.listStacks(signal),
+    const part = async <T>(what: string, fn: (signal: AbortSignal) => Promise<T>, previous: T): Promise<T> => {
+      try {
+        return await withTimeout(PROBE_TIMEOUT_MS, fn);
+      } catch (err) {
+        // Expected while a device lacks a helper image; the message says which, a stack trace would not.
+        const d = describeError(err);
+        this.hub.logger.warn({ device: id, code: d.code }, `device ${id}: reading its ${what} failed: ${d.message}`);
+        return previous;
+      }
+    };
+    const p = (async () => {
+      const [listeningPorts, devicePaths, stackImages] = await Promise.all([
+        part('listening ports', async (signal) => [...new Set((await host.listeningPorts(signal)).map((x) => `${x.port}/${x.protocol}`))].sort(), cached?.listeningPorts ?? []),
+        part(
+          'device paths',
+          async (signal) => {
+            const found = await Promise.all(PROBED_DEVICE_PATHS.map(async (path) => ((await host.hasDevicePath(path, signal)) ? path : undefined)));
+            return found.filter((x): x is string => x !== undefined);
+          },
+          cached?.devicePaths ?? [],
+        ),
+        part('stacks', async (signal) => [...new Set((await host.listStacks(signal)).flatMap((s) => s.services.map((v) => v.image)).filter(Boolean))].sort(), cached?.stackImages ?? []),
       ]);
-      const inv: Inventory = {
-        at: Date.now(),
-        listeningPorts: [...new Set(ports.map((x) => `${x.port}/${x.protocol}`))].sort(),
-        devicePaths: paths.filter((x): x is string => x !== undefined),
-        stackImages: [...new Set(stacks.flatMap((s) => s.services.map((v) => v.image)).filter(Boolean))].sort(),
-      };
+      const inv: Inventory = { at: Date.now(), listeningPorts, devicePaths, stackImages };
       this.inventories.set(id, inv);
       return inv;
-    })
-      .catch((err) => {
-        // Expected while a device lacks a helper image; the message says which, a stack trace would not.
-        this.hub.logger.warn({ device: id, code: describeError(err).code }, `probing device ${id} (ports, device paths, stacks) failed: ${describeError(err).message}`);
-        return cached;
-      })
-      .finally(() => this.probing.delete(id));
+    })().finally(() => this.probing.delete(id));
     this.probing.set(id, p);
     return p;
   }

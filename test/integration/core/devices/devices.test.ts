@@ -3,7 +3,9 @@
 // host figures). Faults are provoked on throwaway connections (a TCP port with nothing behind it, a
 // proxy in front of dev2 that the test cuts), never on the shared test devices themselves.
 import t, { type Test } from 'tap';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
 import { io as connectSocket } from 'socket.io-client';
 import { DevicesFeature } from '../../../../core/devices/index.js';
@@ -16,8 +18,8 @@ import { needServices, type TestEnvState } from '../../../helpers/services.js';
 const PASSWORD = 'correct horse battery';
 const INTERVAL_MS = 1_000;
 
-async function hubWithDevices(t: Test, env: Record<string, string> = {}, feature = new DevicesFeature({ pollIntervalMs: INTERVAL_MS, watchedIntervalMs: 500 })) {
-  const th = await startTestHub(t, { env: { WARREN_ADMIN_PASSWORD: PASSWORD, ...env }, hub: { extensions: [feature], routeModules: featureRoutes() } });
+async function hubWithDevices(t: Test, env: Record<string, string> = {}, feature = new DevicesFeature({ pollIntervalMs: INTERVAL_MS, watchedIntervalMs: 500 }), keepDataDir?: string) {
+  const th = await startTestHub(t, { env: { WARREN_ADMIN_PASSWORD: PASSWORD, ...env }, hub: { extensions: [feature], routeModules: featureRoutes() }, ...(keepDataDir ? { keepDataDir } : {}) });
   const token = await adminToken(th, PASSWORD);
   const api = async (method: string, path: string, body?: unknown) => th.call(method, path, { token, body });
   return { th, token, api };
@@ -147,6 +149,7 @@ t.test('local Docker, dev1 over SSH and dev2 over TCP+TLS: fresh figures, totals
   t.equal(snap.status, 200);
   const snapshot = parseSnapshot(snap.body);
   t.equal(snapshot.devices.length, 3);
+  t.same(th.logs.filter((l) => /reading its .* failed/.test(l)), [], 'every probe (ports, device paths, stacks) answered');
   const arch = process.arch === 'x64' ? 'amd64' : process.arch;
   for (const d of snapshot.devices) {
     t.equal(d.online, true, `${d.name} online`);
@@ -305,21 +308,39 @@ t.test('a device whose connection drops goes stale then offline on schedule, and
   assertCleanLog(t, th);
 });
 
-t.test('on a first start the local engine becomes the first device, named after the host', async (t) => {
+t.test('on a first start the local engine becomes the first device, named after the host; after a restart it is polled again, not added twice', async (t) => {
   const state = needServices(t, 'docker');
   if (!state) return;
-  const { api, th } = await hubWithDevices(t, { WARREN_NO_LOCAL_DEVICE: '0' }, new DevicesFeature({ pollIntervalMs: INTERVAL_MS, localSockets: [{ engine: 'docker', socketPath: state.docker!.socket }] }));
+  const dataDir = mkdtempSync(join(tmpdir(), 'warren-devices-'));
+  const start = () =>
+    hubWithDevices(t, { WARREN_NO_LOCAL_DEVICE: '0' }, new DevicesFeature({ pollIntervalMs: INTERVAL_MS, localSockets: [{ engine: 'docker', socketPath: state.docker!.socket }] }), dataDir);
+  const first = await start();
   const devices = await until('the local device', async () => {
-    const list = (await api('GET', '/api/devices')).body.devices as DeviceView[];
+    const list = (await first.api('GET', '/api/devices')).body.devices as DeviceView[];
     return list.length > 0 && list;
   });
   t.equal(devices.length, 1);
-  const { hostname } = await import('node:os');
   t.equal(devices[0]!.name, hostname());
   t.same(devices[0]!.connection, { type: 'socket', socketPath: state.docker!.socket, metrics: { source: 'local' } });
-  await until('fresh', async () => ((await api('GET', `/api/devices/${devices[0]!.id}`)).body.device as DeviceView).state === 'fresh');
-  t.equal((await api('DELETE', `/api/devices/${devices[0]!.id}`)).status, 200);
-  assertCleanLog(t, th);
+  const id = devices[0]!.id;
+  await until('fresh', async () => ((await first.api('GET', `/api/devices/${id}`)).body.device as DeviceView).state === 'fresh');
+  assertCleanLog(t, first.th);
+  await first.th.hub.stop('restart');
+  const stoppedAt = Date.now();
+
+  const second = await start();
+  const again = await until('fresh after the restart', async () => {
+    const d = (await second.api('GET', `/api/devices/${id}`)).body.device as DeviceView;
+    return d.state === 'fresh' && d;
+  });
+  t.same(again.instances.map((i) => i.state), ['ready', 'ready'], 'its provider instances started once more');
+  t.equal(((await second.api('GET', '/api/devices')).body.devices as DeviceView[]).length, 1, 'not registered a second time');
+  const hist = await second.api('GET', `/api/devices/${id}/metrics?range=1h`);
+  t.ok(hist.body.series.up.some(([at]: [number, number]) => at < stoppedAt), 'history from before the restart is kept');
+  t.equal((await second.api('DELETE', `/api/devices/${id}`)).status, 200);
+  assertCleanLog(t, second.th);
+  await second.th.hub.stop('test over');
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
 t.test('the CLI against a running hub: devices add/list/test/cordon/remove and summary --json', async (t) => {
