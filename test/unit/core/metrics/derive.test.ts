@@ -97,3 +97,21 @@ t.test('history points carry every figure with the sample time', async (t) => {
   );
   t.ok(pts.find((p) => p.metric === 'cpu.utilisation'));
 });
+
+t.test('a real recording: /proc and node_exporter read back to back from one VM agree', async (t) => {
+  const { at } = JSON.parse(fixture('vm-2core/recorded.json')) as { at: [number, number] };
+  const viaProc = deriveCpu(procfs('vm-2core/poll-1.txt', at[0]), procfs('vm-2core/poll-2.txt', at[1]));
+  const viaExporter = deriveCpu(exporter('vm-2core/node-exporter-1.prom', at[0]), exporter('vm-2core/node-exporter-2.prom', at[1]));
+  t.ok(!isDropped(viaProc) && viaProc && !isDropped(viaExporter) && viaExporter);
+  if (isDropped(viaProc) || !viaProc || isDropped(viaExporter) || !viaExporter) return;
+  t.equal(viaProc.cores, 2);
+  t.equal(viaExporter.cores, 2);
+  // The exporter read the same kernel counters a few milliseconds later on each side of a 5 s window.
+  t.ok(Math.abs(viaProc.utilisation - viaExporter.utilisation) < 0.02, `${viaProc.utilisation} vs ${viaExporter.utilisation}`);
+  const a = procfs('vm-2core/poll-2.txt', at[1]);
+  const b = exporter('vm-2core/node-exporter-2.prom', at[1]);
+  t.equal(a.memory?.totalBytes, b.memory?.totalBytes);
+  t.ok(Math.abs(a.bootTime! - b.bootTime!) <= 1);
+  t.same(a.filesystems?.[0]?.mount, '/');
+  t.ok(b.filesystems?.some((f) => f.mount === '/' && f.device === a.filesystems?.[0]?.device));
+});
