@@ -386,7 +386,8 @@ engine_labels() {
 
 # import_image NAME HASH: builds the image into the local engine from its root filesystem and recipe.
 import_image() {
-  local name=$1 hash=$2 tarball=$CACHE/build/$name-image.tar changes=() line
+  local name=$1 hash=$2 changes=() line
+  local tarball=$CACHE/build/$name-image.tar
   rm -f "$tarball"
   mkdir -p "$CACHE/build"
   if [ "$name" = web ]; then
@@ -955,8 +956,8 @@ cmd_down() {
 main() {
   [ "$(id -u)" = 0 ] || { echo "test-env.sh: must run as root" >&2; exit 1; }
   mkdir -p "$LIB" "$CACHE" "$RUN" "$LOGDIR" "$(dirname "$LOG")"
-  local cmd=${1:-}
-  case $cmd in
+  local action=${1:-}
+  case $action in
     status) cmd_status; exit ;;
     up | down) ;;
     *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
@@ -964,8 +965,8 @@ main() {
   # Several people's suites may call `up` at once; a second run waits, then finds everything up.
   exec 9>"$RUN/lock"
   if ! flock -w 3600 9; then echo "test-env.sh: another run holds $RUN/lock" >&2; exit 1; fi
-  log "=== $cmd (pid $$)"
-  "cmd_$cmd"
+  log "=== $action (pid $$)"
+  "cmd_$action"
 }
 
 main "$@"
