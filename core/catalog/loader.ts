@@ -6,6 +6,7 @@ import { parseDocument } from 'yaml';
 import { WarrenError, type ErrorDetail } from '../errors.js';
 import { referencedVariables } from './interpolate.js';
 import { manifestSchema } from './schema.js';
+import { nestingProblem } from './yaml-guard.js';
 import {
   type AppManifest,
   type ComposeDocument,
@@ -48,6 +49,8 @@ function invalid(source: string, details: ErrorDetail[]): WarrenError {
 }
 
 function parseYaml(text: string, source: string): unknown {
+  const tooDeep = nestingProblem(text);
+  if (tooDeep) throw invalid(source, [{ path: '', message: `YAML ${tooDeep}` }]);
   const doc = parseDocument(text, { merge: true, uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length) {
     throw invalid(

@@ -4,6 +4,7 @@
 // SERVICE_USER_*, SERVICE_PASSWORD_[64_]*, SERVICE_BASE64_[64_|128_]*, SERVICE_REALBASE64_*, SERVICE_HEX_*.
 import { parseDocument } from 'yaml';
 import type { InputSpec, SecretSpec } from '../types.js';
+import { nestingProblem } from '../yaml-guard.js';
 import { emptyReport, finishImport, slugify, type ImportReport, type ImportResult } from './common.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
@@ -74,6 +75,11 @@ function takeFqdnDeclarations(services: Record<string, Record<string, unknown>>,
 export function importCoolify(text: string, opts: { source: string; name: string }): ImportResult {
   const id = slugify(opts.name);
   const report = emptyReport(id, opts.source, 'coolify');
+  const tooDeep = nestingProblem(text);
+  if (tooDeep) {
+    report.error = { message: `not readable: YAML ${tooDeep}` };
+    return { manifests: [], reports: [report] };
+  }
   const parsed = parseDocument(text, { merge: true });
   if (parsed.errors.length) {
     report.error = { message: `not valid YAML: ${parsed.errors[0]!.message.split('\n')[0]}` };

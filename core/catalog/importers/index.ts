@@ -6,6 +6,7 @@ import { basename, dirname, join, relative } from 'node:path';
 import { parseDocument } from 'yaml';
 import { WarrenError, describeError } from '../../errors.js';
 import { loadManifest } from '../loader.js';
+import { nestingProblem } from '../yaml-guard.js';
 import { importCasaOs, isCasaOsDocument } from './casaos.js';
 import { emptyReport, finishImport, slugify, type ImportFormat, type ImportReport, type ImportResult } from './common.js';
 import { importCoolify, importCoolifyServiceTemplates, isCoolifyServiceTemplates, looksLikeCoolify } from './coolify.js';
@@ -21,6 +22,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v =
 
 /** Which importer a text needs, or undefined when it is no catalog format Warren knows. */
 export function detectFormat(text: string): ImportFormat | undefined {
+  if (nestingProblem(text)) return undefined;
   const trimmed = text.trimStart();
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
     try {

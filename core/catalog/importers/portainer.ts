@@ -3,6 +3,7 @@
 // Compose file in a git repository, imported when its text was fetched beforehand.
 import { parse as parseYaml } from 'yaml';
 import { VARIABLE_NAME_PATTERN, type InputSpec } from '../types.js';
+import { nestingProblem } from '../yaml-guard.js';
 import { emptyReport, finishImport, literal, slugify, type AppMeta, type ImportReport, type ImportResult } from './common.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
@@ -161,6 +162,11 @@ export function importPortainer(data: unknown, opts: { source: string; stackFile
       if (text === undefined) {
         const where = isObject(t.repository) ? `${String(t.repository.url)} (${String(t.repository.stackfile)})` : 'an unnamed repository';
         report.error = { message: `stack template: its Compose file lives in ${where} and was not fetched`, details: [{ path: `${base}/repository`, message: 'import the Compose file from a clone, or import the templates from a URL with network access' }] };
+        return;
+      }
+      const tooDeep = nestingProblem(text);
+      if (tooDeep) {
+        report.error = { message: `stack file is not readable: YAML ${tooDeep}` };
         return;
       }
       try {

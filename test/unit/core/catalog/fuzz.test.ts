@@ -53,6 +53,17 @@ t.test('every truncation of every curated manifest is answered', async (t) => {
   t.equal(exercise(curated[0]!.text), 'loaded', 'the untruncated file still loads');
 });
 
+// The yaml package survives one stack overflow on deep nesting but the next parse of such text can
+// abort the process, so each shape is tried twice in this one process.
+t.test('deeply nested documents are refused before they reach the parser', async (t) => {
+  const n = 20000;
+  const shapes = ['['.repeat(n) + ']'.repeat(n), `services:\n  a:\n    image: x\n    environment: ${'{"a":'.repeat(n)}1${'}'.repeat(n)}`, `${'- '.repeat(n)}x`];
+  for (const text of [...shapes, ...shapes]) {
+    t.throws(() => loadManifest(text), { code: 'WARREN_ERR_MANIFEST_INVALID', details: [{ message: /nested deeper/ }] });
+    t.match(importFromText(text, { source: 'deep' }).reports[0]!.error, { message: /not a catalog format/ });
+  }
+});
+
 t.test('arbitrary text and arbitrary YAML values are answered', async (t) => {
   const yamlish = fc.string({ unit: fc.constantFrom(...'ab:- \n\t{}[],&*!|>\'"%@`#?$\\x1'.split('')), maxLength: 200 });
   fc.assert(fc.property(fc.oneof(fc.string(), yamlish), (text) => {
