@@ -22,6 +22,7 @@ import {
   containerName,
   cpuTotalNs,
   DockerStreamDemuxer,
+  engineMessage,
   LABEL,
   LineSplitter,
   memoryWithoutCache,
@@ -507,20 +508,23 @@ export class EngineHost implements ContainerHost, Closable {
           .remove({ force: true, v: opts.removeVolumes ?? false })
           .catch((e: unknown) => (isGone(e) || statusOf(e) === 409 ? undefined : Promise.reject(e)));
       }
+      // A network or volume another stack still uses stays: removing this stack must not break that one.
+      const inUse = (what: string) => (e: unknown) => {
+        if (isGone(e)) return;
+        // Docker answers 403/409; Podman 500 with "is being used".
+        if (statusOf(e) === 409 || statusOf(e) === 403 || /in use|being used|active endpoints/i.test(engineMessage(e))) {
+          this.logger?.warn(`${what} is still in use by another container; left in place`, { project });
+          return;
+        }
+        throw e;
+      };
       for (const n of await this.docker.listNetworks({ filters: filter, abortSignal: signal })) {
-        await this.docker
-          .getNetwork(n.Id)
-          .remove()
-          .catch((e: unknown) => (isGone(e) ? undefined : Promise.reject(e)));
+        // By name: Podman 4.3 skips its in-use check when a network is removed by ID.
+        await this.docker.getNetwork(n.Name).remove().catch(inUse(`network ${n.Name}`));
       }
       if (opts.removeVolumes) {
         const { Volumes } = await this.docker.listVolumes({ filters: filter, abortSignal: signal });
-        for (const v of Volumes ?? []) {
-          await this.docker
-            .getVolume(v.Name)
-            .remove()
-            .catch((e: unknown) => (isGone(e) ? undefined : Promise.reject(e)));
-        }
+        for (const v of Volumes ?? []) await this.docker.getVolume(v.Name).remove().catch(inUse(`volume ${v.Name}`));
       }
     });
   }

@@ -281,6 +281,25 @@ export function runContainerHostContract(
       t.notOk((await host.listStacks()).some((s) => s.project === project));
     });
 
+    await t.test('a network shared with another stack survives the removal of its owner', async (t) => {
+      // The pooling pattern: one stack owns a network, app stacks join it as external.
+      const shared = `${project}_pool`;
+      await host.deployStack({ project: otherProject, services: { db: { image: opts.image, command: ['sleep', '600'], networks: ['pool'] } }, networks: { pool: { name: shared } } });
+      await host.deployStack({ project, services: { app: { image: opts.image, command: ['sleep', '600'], networks: ['pool'] } }, networks: { pool: { name: shared, external: true } } });
+      await host.removeStack(otherProject);
+      t.equal((await host.stackStatus(otherProject)).state, 'missing', 'the owner is gone');
+      t.equal((await host.stackStatus(project)).state, 'running', 'the stack on its network still runs');
+      await host.removeStack(project);
+      // Joining it again works only if removing a stack that uses it as external left it alone.
+      await host.deployStack({ project, services: { app: { image: opts.image, command: ['sleep', '600'], networks: ['pool'] } }, networks: { pool: { name: shared, external: true } } });
+      await host.removeStack(project);
+      t.pass('the shared network outlived both removals');
+      await host.removeStack(otherProject);
+      const gone = await failure(host.deployStack({ project, services: { app: { image: opts.image, networks: ['pool'] } }, networks: { pool: { name: shared, external: true } } }));
+      t.equal(gone.code, 'WARREN_ERR_CONFLICT', 'removing the owner again, once unused, removes the network');
+      t.same((gone.details ?? []).map((d) => d.path), ['/networks/pool']);
+    });
+
     await t.test('pulling an image no registry has fails clearly', async (t) => {
       const err = await failure(host.pullImage('warren-test/absent:never'));
       t.equal(err.code, 'WARREN_ERR_ENGINE');
