@@ -1,0 +1,74 @@
+// A hub with every feature (devices, pooling, catalog, apps) on the local Docker as device `local`,
+// images rewritten to the locally built ones, and helpers to follow operations and look for leftovers.
+import Docker from 'dockerode';
+import { AppsFeature } from '../../../../core/apps/index.js';
+import { CatalogFeature, catalogSources } from '../../../../core/catalog/index.js';
+import { DevicesFeature } from '../../../../core/devices/index.js';
+import { featureRoutes } from '../../../../core/features.js';
+import { PoolingFeature } from '../../../../core/pooling/index.js';
+import { adminToken, startTestHub, type TestHub } from '../../../helpers/hub.js';
+import type { TestEnvState } from '../../../helpers/services.js';
+
+export const PASSWORD = 'correct horse battery';
+export const TEST_REWRITES = { 'postgres:16': 'warren-test/postgres:15', 'mariadb:11': 'warren-test/mariadb:10.11' };
+
+export interface AppsHub {
+  th: TestHub;
+  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  /** Polls an operation until it ends; returns its final view. */
+  finish(operation: string, timeoutMs?: number): Promise<any>;
+}
+
+export async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+export async function appsHub(t: { teardown(fn: () => unknown): void }, state: TestEnvState, opts: { catalogDirs?: string[] } = {}): Promise<AppsHub> {
+  const th = await startTestHub(t, {
+    env: { WARREN_ADMIN_PASSWORD: PASSWORD },
+    hub: {
+      routeModules: featureRoutes(),
+      extensions: [
+        new DevicesFeature({ pollIntervalMs: 2_000 }),
+        new PoolingFeature({ imageRewrites: TEST_REWRITES, healthTimeoutMs: 120_000 }),
+        new CatalogFeature({ sources: catalogSources('/nonexistent', opts.catalogDirs ?? []) }),
+        new AppsFeature({ imageRewrites: TEST_REWRITES, reconcileIntervalMs: 1_000, healthTimeoutMs: 120_000 }),
+      ],
+    },
+  });
+  const token = await adminToken(th, PASSWORD);
+  const api = (method: string, path: string, body?: unknown) => th.call(method, path, { token, body });
+  const finish = (operation: string, timeoutMs = 180_000) =>
+    until(`operation ${operation} to end`, async () => {
+      const op = (await api('GET', `/api/operations/${operation}`)).body.operation;
+      return op && !['pending', 'running'].includes(op.state) && op;
+    }, timeoutMs);
+  const added = await api('POST', '/api/devices', { name: 'local', connection: { type: 'socket', socketPath: state.docker!.socket }, helperImage: state.images!.web });
+  if (added.status !== 201) throw new Error(`adding the local device failed: ${JSON.stringify(added.body)}`);
+  await until('fresh metrics from the local device', async () => {
+    const snap = (await api('GET', '/api/devices/snapshot')).body;
+    return snap.devices?.[0]?.online && snap.devices[0].metricsAgeSeconds !== null;
+  });
+  return { th, api, finish };
+}
+
+/** Containers, volumes and networks of a Compose project on an engine. */
+export async function leftovers(docker: Docker, project: string): Promise<string[]> {
+  const filters = JSON.stringify({ label: [`com.docker.compose.project=${project}`] });
+  const out: string[] = [];
+  for (const c of await docker.listContainers({ all: true, filters })) out.push(`container ${c.Names[0]}`);
+  for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) out.push(`volume ${v.Name}`);
+  for (const n of await docker.listNetworks({ filters })) out.push(`network ${n.Name}`);
+  return out;
+}
