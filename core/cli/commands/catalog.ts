@@ -1,15 +1,16 @@
 // `warren catalog list|search|show|import`. Browsing reads the catalog folders directly, so it works
 // without a running hub; import writes native manifests and prints what could not be mapped.
 import type { Command } from 'commander';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { Catalog, summarise, type AppSummary, type CatalogEntry } from '../../catalog/catalog.js';
 import { catalogSources } from '../../catalog/index.js';
+import { loadManifest } from '../../catalog/loader.js';
 import { importCatalog, type ImportReport } from '../../catalog/importers/index.js';
 import { inputsJsonSchema, requirementsOf } from '../../catalog/resolve.js';
 import { formatBytes } from '../../catalog/units.js';
-import { WarrenError } from '../../errors.js';
+import { WarrenError, describeError } from '../../errors.js';
 import { table, type CliContext } from '../context.js';
 
 interface BrowseOptions {
@@ -141,6 +142,29 @@ export function register(program: Command, cli: CliContext): void {
       cli.fail(e);
     }
   });
+
+  catalog
+    .command('validate <file...>')
+    .description('check manifests (compose.yaml with x-warren) and list every problem with its path')
+    .action(async (files: string[]) => {
+      try {
+        const results = await Promise.all(
+          files.map(async (file) => {
+            try {
+              const m = loadManifest(await readFile(file, 'utf8'), { source: file });
+              return { file, ok: true, app: m.id };
+            } catch (e) {
+              return { file, ok: false, error: describeError(e) };
+            }
+          }),
+        );
+        cli.print(results, (rs) => rs.map((r) => (r.ok ? `ok      ${r.file} (${r.app})` : [`invalid ${r.file}: ${r.error!.message}`, ...(r.error!.details ?? []).map((d) => `        ${d.path || '/'}: ${d.message}`)].join('\n'))).join('\n'));
+        const bad = results.filter((r) => !r.ok).length;
+        if (bad) cli.fail(new WarrenError('WARREN_ERR_MANIFEST_INVALID', `${bad} of ${results.length} manifest${results.length === 1 ? '' : 's'} invalid`));
+      } catch (e) {
+        cli.fail(e);
+      }
+    });
 
   catalog
     .command('import <source>')

@@ -159,4 +159,18 @@ t.test('CLI: offline browsing, import with a report, imported apps listed', asyn
   t.match(human.out, /not mapped \/templates\/2\/interactive/);
   const nothing = await runCli(dataDir, 'catalog', 'import', join(fixtures, 'casaos/category-list.json'));
   t.equal(nothing.code, 1);
+
+  const good = await runCli(dataDir, 'catalog', 'validate', join(curatedDir, 'apps/gitea/compose.yaml'), join(dataDir, 'catalog/imported/joplin/compose.yaml'));
+  t.equal(good.code, 0, good.err);
+  t.match(good.out, /ok {6}.*gitea/);
+  const dir = t.testdir({
+    'bad-id.yaml': 'services:\n  web:\n    image: x\nx-warren:\n  id: "a;b"\n',
+    'bad-values.yaml': stringify({ services: { web: { image: 'x', ports: ['99999:80'], environment: { A: '${TYPO}' } } }, 'x-warren': { id: 'ok', version: '1', title: 'T', tagline: 't', categories: ['C'], main: { service: 'web' } } }),
+  });
+  const bad = await runCli(dataDir, 'catalog', 'validate', join(dir, 'bad-id.yaml'), join(dir, 'bad-values.yaml'));
+  t.equal(bad.code, 1);
+  t.match(bad.err, /2 of 2 manifests invalid/);
+  t.match(bad.out, /\/x-warren\/id: app id must be/);
+  t.match(bad.out, /\/services\/web\/ports\/0: "99999" is not a port/);
+  t.match(bad.out, /\/services\/web\/environment\/A: variable TYPO/);
 });
