@@ -103,8 +103,12 @@ interface Inventory {
   at: number;
   listeningPorts: string[];
   devicePaths: string[];
+  /** Device paths change with hardware, not with every app: probed less often. */
+  devicePathsAt: number;
   stackImages: string[];
 }
+
+const DEVICE_PATHS_MAX_AGE_MS = 10 * 60_000;
 
 export class DeviceService {
   private readonly engineInfos = new Map<string, { at: number; info: EngineInfo }>();
@@ -127,6 +131,14 @@ export class DeviceService {
       (e) => {
         const id = this.byInstance.get(e.instance);
         if (id && e.state === 'ready') void this.metrics.pollNow([id]);
+      },
+      this.owner,
+    );
+    hub.bus.on(
+      'device.state',
+      (e) => {
+        const host = e.state === 'fresh' && !this.inventories.has(e.device) ? this.containerHost(e.device) : undefined;
+        if (host) void this.refreshInventory(e.device, host);
       },
       this.owner,
     );
@@ -394,15 +406,23 @@ export class DeviceService {
   }
 
   /**
-   * Ports, device paths and the images of the device's stacks, cached for a poll interval: each port
-   * or path probe is a helper container. A part that fails keeps its previous value and says so in
-   * the log; the other parts are still refreshed.
+   * Ports, device paths and the images of the device's stacks. Each port or path probe is a helper
+   * container (seconds on a small box), so a snapshot answers from the cache and refreshes it in the
+   * background once it is older than a poll interval; only a device never probed is waited for. The
+   * first probe starts as soon as a device is fresh, so placement rarely waits at all.
    */
   private inventory(id: string, host: ContainerHost): Promise<Inventory> {
     const cached = this.inventories.get(id);
-    if (cached && Date.now() - cached.at < Math.max(this.metrics.intervalMs, 1_000)) return Promise.resolve(cached);
+    if (cached && Date.now() - cached.at < this.metrics.intervalMs) return Promise.resolve(cached);
+    const refreshing = this.refreshInventory(id, host);
+    return cached ? Promise.resolve(cached) : refreshing;
+  }
+
+  /** One refresh at a time per device; a part that fails keeps its previous value and says so in the log. */
+  private refreshInventory(id: string, host: ContainerHost): Promise<Inventory> {
     const running = this.probing.get(id);
     if (running) return running;
+    const cached = this.inventories.get(id);
     const part = async <T>(what: string, fn: (signal: AbortSignal) => Promise<T>, previous: T): Promise<T> => {
       try {
         return await withTimeout(PROBE_TIMEOUT_MS, fn);
@@ -413,21 +433,26 @@ export class DeviceService {
         return previous;
       }
     };
+    const pathsDue = !cached || Date.now() - cached.devicePathsAt >= DEVICE_PATHS_MAX_AGE_MS;
     const p = (async () => {
       const [listeningPorts, devicePaths, stackImages] = await Promise.all([
         part('listening ports', async (signal) => [...new Set((await host.listeningPorts(signal)).map((x) => `${x.port}/${x.protocol}`))].sort(), cached?.listeningPorts ?? []),
-        part(
-          'device paths',
-          async (signal) => {
-            const found = await Promise.all(PROBED_DEVICE_PATHS.map(async (path) => ((await host.hasDevicePath(path, signal)) ? path : undefined)));
-            return found.filter((x): x is string => x !== undefined);
-          },
-          cached?.devicePaths ?? [],
-        ),
+        pathsDue
+          ? part(
+              'device paths',
+              async (signal) => {
+                const found = await Promise.all(PROBED_DEVICE_PATHS.map(async (path) => ((await host.hasDevicePath(path, signal)) ? path : undefined)));
+                return found.filter((x): x is string => x !== undefined);
+              },
+              cached?.devicePaths ?? [],
+            )
+          : cached.devicePaths,
         part('stacks', async (signal) => [...new Set((await host.listStacks(signal)).flatMap((s) => s.services.map((v) => v.image)).filter(Boolean))].sort(), cached?.stackImages ?? []),
       ]);
-      const inv: Inventory = { at: Date.now(), listeningPorts, devicePaths, stackImages };
-      this.inventories.set(id, inv);
+      const now = Date.now();
+      const inv: Inventory = { at: now, listeningPorts, devicePaths, devicePathsAt: pathsDue ? now : cached!.devicePathsAt, stackImages };
+      // A device removed while it was probed keeps no inventory.
+      if (this.byInstance.has(instanceIds(id).engine)) this.inventories.set(id, inv);
       return inv;
     })().finally(() => this.probing.delete(id));
     this.probing.set(id, p);

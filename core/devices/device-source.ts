@@ -19,10 +19,14 @@ export interface DeviceSourceParts {
   host?: { instance: string } | { source: MetricsSource };
 }
 
-/** Why an instance gives no provider, as the failure a poll reports. */
-export function notReadyError(what: string, info: InstanceInfo | undefined): WarrenError {
+/**
+ * Why an instance gives no provider, as the failure a poll reports. `previous` is the error of an
+ * earlier attempt: a retry in progress ("starting") has none of its own yet, and "starting" alone
+ * would hide why the device is down.
+ */
+export function notReadyError(what: string, info: InstanceInfo | undefined, previous?: string): WarrenError {
   if (!info) return new WarrenError('WARREN_ERR_DEVICE_UNREACHABLE', `${what}: no provider instance (the plugin may be missing)`);
-  const why = info.error?.message ? `: ${info.error.message}` : '';
+  const why = info.error?.message ? `: ${info.error.message}` : previous ? ` (last attempt: ${previous})` : '';
   if (info.state === 'needs_reconfiguring') return new WarrenError('WARREN_ERR_AUTH_FAILED', `${what} refused the credentials${why}`);
   const retry = info.retryAt ? `; retrying in ${Math.max(0, Math.round((info.retryAt - Date.now()) / 1000))} s` : '';
   return new WarrenError('WARREN_ERR_DEVICE_UNREACHABLE', `${what} is ${info.state.replace('_', ' ')}${why}${retry}`);
@@ -39,9 +43,19 @@ export class DeviceSource implements MetricsSource {
     private readonly onDuration: (seconds: number, ok: boolean) => void = () => {},
   ) {}
 
+  /** Per instance, the newest error its state carried, for the moments it carries none (retry in progress). */
+  private readonly instanceErrors = new Map<string, string>();
+
+  private whyNot(instance: string, what: string): WarrenError {
+    const info = this.lookup.info(instance);
+    if (info?.error?.message) this.instanceErrors.set(instance, info.error.message);
+    return notReadyError(what, info, this.instanceErrors.get(instance));
+  }
+
   private resolve(instance: string, what: string): MetricsSource {
     const p = this.lookup.provider(instance);
-    if (!p) throw notReadyError(what, this.lookup.info(instance));
+    if (!p) throw this.whyNot(instance, what);
+    this.instanceErrors.delete(instance);
     return p;
   }
 
@@ -52,6 +66,7 @@ export class DeviceSource implements MetricsSource {
       const engine = this.resolve(this.parts.engineInstance, 'the engine connection');
       const h = this.parts.host;
       const host = h === undefined ? undefined : 'source' in h ? h.source : this.lookup.provider(h.instance);
+      if (h && 'instance' in h && host) this.instanceErrors.delete(h.instance);
       const [e, hr] = await Promise.allSettled([engine.collect(signal), host ? host.collect(signal) : Promise.resolve(undefined)]);
       if (e.status === 'rejected') throw e.reason;
       let reading: HostReading = e.value;
@@ -62,7 +77,7 @@ export class DeviceSource implements MetricsSource {
       } else if (hr.status === 'rejected') {
         this.hostFailure = { at: Date.now(), message: (hr.reason as Error)?.message ?? String(hr.reason) };
       } else if (h && !host) {
-        this.hostFailure = { at: Date.now(), message: notReadyError('the host metrics source', this.lookup.info((h as { instance: string }).instance)).message };
+        this.hostFailure = { at: Date.now(), message: this.whyNot((h as { instance: string }).instance, 'the host metrics source').message };
       }
       ok = true;
       return reading;

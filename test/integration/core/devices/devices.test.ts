@@ -112,6 +112,7 @@ t.test('local Docker, dev1 over SSH and dev2 over TCP+TLS: fresh figures, totals
   t.same(added.map((d) => d.connection.metrics), [{ source: 'local' }, { source: 'ssh-procfs', host: dev1!.ssh.host, port: dev1!.ssh.port, username: 'root' }, { source: 'node-exporter', url: dev2!.nodeExporter!.url }]);
   t.notMatch(JSON.stringify(added), /PRIVATE KEY/, 'no key in what the API returns');
 
+
   // Every device fresh with memory, storage and a CPU rate (which needs two readings).
   const view = await until('three fresh devices with every figure', async () => {
     const s = (await api('GET', '/api/summary')).body as SummaryView;
@@ -218,6 +219,8 @@ t.test('local Docker, dev1 over SSH and dev2 over TCP+TLS: fresh figures, totals
   t.match(prom.body, new RegExp(`warren_poll_duration_seconds_count\\{device="${byName.dev2!.id}",result="ok"\\} [1-9]`));
   t.match(prom.body, /warren_devices\{state="fresh"\} 3/);
   t.match(prom.body, new RegExp(`warren_device_state\\{device="${byName.dev1!.id}",name="dev1",state="fresh"\\} 1`));
+
+  t.notMatch(th.logs.join(''), /PRIVATE KEY|BEGIN CERTIFICATE/, 'no key or certificate in the hub log');
 
   // Removing takes the provider instances and the history with it.
   for (const d of added.splice(0)) t.equal((await api('DELETE', `/api/devices/${d.id}`)).status, 200);
@@ -346,7 +349,8 @@ t.test('on a first start the local engine becomes the first device, named after 
 t.test('the CLI against a running hub: devices add/list/test/cordon/remove and summary --json', async (t) => {
   const state = needServices(t, 'docker');
   if (!state) return;
-  const { th, token } = await hubWithDevices(t);
+  // A long interval: nothing here waits for states to change, and a loaded machine must not make it stale.
+  const { th, token } = await hubWithDevices(t, {}, new DevicesFeature({ pollIntervalMs: 10 * INTERVAL_MS }));
   const { Command } = await import('commander');
   const { createCliContext } = await import('../../../../core/cli/context.js');
   const devicesCmd = await import('../../../../core/cli/commands/devices.js');

@@ -82,6 +82,11 @@ t.test('no engine, no reading: the failure says why, and refused credentials mak
   const status = classifyDevice({ since: 0, lastReadingAt: 0, lastFailure: { at: 1, code: err.code, message: err.message } }, 2, { intervalMs: 15_000 });
   t.equal(status.state, 'offline', 'offline without waiting out the intervals');
   t.equal(status.reason, 'auth-failed');
+  // A retry in progress has no error of its own; the previous one still explains the device.
+  const states: InstanceInfo[] = [info('e', 'retrying', 'ECONNREFUSED 10.0.0.9:2376'), info('e', 'starting')];
+  const flapping = new DeviceSource({ deviceId: 'nas', engineInstance: 'e' }, { provider: () => undefined, info: () => states.shift() });
+  await flapping.collect().catch(() => {});
+  t.match((await flapping.collect().catch((e) => e)).message, /engine connection is starting \(last attempt: ECONNREFUSED 10\.0\.0\.9:2376\)/);
   const missing = new DeviceSource({ deviceId: 'nas', engineInstance: 'e' }, lookup({}));
   await t.rejects(missing.collect(), /no provider instance/);
 });
