@@ -36,11 +36,11 @@ export function poolNames(app: string, ref: string, limits: { database: number; 
 }
 
 /** Compose project (and private network, and host alias) of a device's shared server. */
-export const pooledProject = (engine: DatabaseEngine): string => `warren-pool-${engine}`;
+export const pooledProject = (engine: DatabaseEngine, namespace = 'warren'): string => `${namespace}-pool-${engine}`;
 
 /** Compose project of an app's own server: `[a-z0-9-]`, hashed when shortened. */
-export function dedicatedProject(app: string, ref: string): string {
-  const base = `warren-db-${sanitise(app).replaceAll('_', '-')}-${sanitise(ref).replaceAll('_', '-')}`.replace(/-+/g, '-');
+export function dedicatedProject(app: string, ref: string, namespace = 'warren'): string {
+  const base = `${namespace}-db-${sanitise(app).replaceAll('_', '-')}-${sanitise(ref).replaceAll('_', '-')}`.replace(/-+/g, '-');
   return base.length <= 60 ? base : `${base.slice(0, 53).replace(/-+$/, '')}-${hash6(`${app}\0${ref}`)}`;
 }
 

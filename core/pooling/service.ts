@@ -38,6 +38,8 @@ export interface PoolingOptions {
   dumpDir: string;
   /** The ContainerHost of a device; by default the device's engine instance. */
   hostFor?: (device: string) => ContainerHost | undefined;
+  /** Prefix of the servers' projects (`<namespace>-pool-postgres`), `warren` unless several hubs share an engine (tests). */
+  namespace?: string;
 }
 
 export interface EnsureRequest {
@@ -172,7 +174,7 @@ export class PoolingService {
     const memory = this.opts.memoryBytes?.[engine];
     return {
       project,
-      labels: { 'warren.pool.engine': engine, 'warren.pool.mode': mode },
+      labels: { 'warren.pool.engine': engine, 'warren.pool.mode': mode, 'warren.pool.namespace': this.opts.namespace ?? 'warren' },
       services: {
         [SERVICE]: {
           ...service,
@@ -220,7 +222,8 @@ export class PoolingService {
 
   /** Creates a server as a journaled operation; undone completely (container, volume, secret, row) on failure. */
   private async createServer(input: { device: string; engine: DatabaseEngine; mode: 'pooled' | 'dedicated'; app?: string; ref?: string; need?: DatabaseNeed }, onProgress?: OnProgress): Promise<DbServer> {
-    const project = input.mode === 'pooled' ? pooledProject(input.engine) : dedicatedProject(input.app!, input.ref!);
+    const ns = this.opts.namespace ?? 'warren';
+    const project = input.mode === 'pooled' ? pooledProject(input.engine, ns) : dedicatedProject(input.app!, input.ref!, ns);
     const driver = await this.driver(input.engine);
     const image = this.imageFor(driver, input.mode === 'dedicated' ? input.need : undefined);
     onProgress?.({ phase: 'create', subject: project, message: `creating the ${input.mode === 'pooled' ? 'shared' : 'dedicated'} ${input.engine} server ${project} (${image})` });

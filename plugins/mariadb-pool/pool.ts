@@ -169,9 +169,10 @@ export class MariadbPool implements DatabasePool {
       ...foreign.map((db): [string, string] => [db, 'SELECT 1']),
       ...denials.map(([, sql]): [string, string] => [creds.database, sql]),
     ], signal);
+    // Compared exactly, not trimmed: a name may begin with a space.
     const checks: IsolationReport['checks'] = [{
       name: 'own database',
-      ok: own!.exitCode === 0 && own!.output.trim() === creds.database,
+      ok: own!.exitCode === 0 && (own!.output === creds.database || own!.output.endsWith(`\n${creds.database}`)),
       message: own!.exitCode === 0 ? `${creds.user} connects to its database over TCP with its password` : firstError(own!.output),
     }];
     foreign.forEach((db, i) => {

@@ -159,6 +159,7 @@ export function connectionUrl(c: { user: string; password: string; host: string;
 
 /** Only the ERROR/FATAL line: psql's LINE context could quote a statement that holds a password. */
 export function firstError(output: string): string {
-  const line = output.split('\n').find((l) => /^(psql: )?(ERROR|FATAL|error)/.test(l.trim()));
-  return (line ?? output.trim().split('\n').pop() ?? '').trim().slice(0, 500);
+  // Script runs prefix each line with `psql:<stdin>:3: `; connection failures say `psql: error: ...`.
+  const line = output.split('\n').find((l) => /\b(ERROR|FATAL|error):/.test(l));
+  return (line ?? output.trim().split('\n').pop() ?? '').replace(/^psql:(<stdin>:\d+:)?\s*/, '').trim().slice(0, 500);
 }

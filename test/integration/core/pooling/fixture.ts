@@ -1,6 +1,7 @@
 // A hub with the local Docker as device `local`, pooling wired to it with the test images, and
 // cleanup of every container, volume and network the test's servers leave.
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { startTestHub, type TestHub } from '../../../helpers/hub.js';
 import type { TestEnvState } from '../../../helpers/services.js';
 import { PoolingService, type PoolingOptions } from '../../../../core/pooling/index.js';
@@ -11,15 +12,20 @@ export interface PoolFixture {
   th: TestHub;
   pooling: PoolingService;
   device: string;
+  /** This fixture's project prefix: test files run in parallel, and other suites share the engine. */
+  namespace: string;
+  /** The shared server's project (also its network and host name). */
+  pooled(engine: string): string;
   addApp(id: string): Promise<void>;
 }
 
-/** Removes pool stacks (and their volumes) from the local Docker; pooled servers are per engine, so suites run one at a time. */
-export function removePoolContainers(): void {
-  const ids = execFileSync('docker', ['ps', '-aq', '--filter', 'label=warren.pool.engine']).toString().split('\n').filter(Boolean);
+/** Removes the servers (containers, volumes, networks) of one fixture's namespace from the local Docker. */
+export function removePoolContainers(namespace: string): void {
+  const label = `label=warren.pool.namespace=${namespace}`;
+  const ids = execFileSync('docker', ['ps', '-aq', '--filter', label]).toString().split('\n').filter(Boolean);
   if (ids.length) execFileSync('docker', ['rm', '-f', '-v', ...ids], { stdio: 'ignore' });
   for (const kind of ['volume', 'network']) {
-    const names = execFileSync('docker', [kind, 'ls', '-q', '--filter', 'label=warren.pool.engine']).toString().split('\n').filter(Boolean);
+    const names = execFileSync('docker', [kind, 'ls', '-q', '--filter', label]).toString().split('\n').filter(Boolean);
     if (names.length) execFileSync('docker', [kind, 'rm', ...names], { stdio: 'ignore' });
   }
 }
@@ -29,7 +35,7 @@ export async function poolFixture(
   env: TestEnvState,
   opts: Partial<PoolingOptions> & { keepDataDir?: string; keepContainers?: boolean } = {},
 ): Promise<PoolFixture> {
-  if (!opts.keepContainers) removePoolContainers();
+  const namespace = opts.namespace ?? `wt${randomBytes(3).toString('hex')}`;
   const th = await startTestHub(t, opts.keepDataDir ? { keepDataDir: opts.keepDataDir } : {});
   const device = 'local';
   const hostId = `device-${device}`;
@@ -37,14 +43,16 @@ export async function poolFixture(
     await th.hub.plugins.createInstance({ id: hostId, plugin: '@warren/docker-host', provider: 'docker', config: { connection: { type: 'socket', socketPath: env.docker!.socket } } });
   } else await th.hub.plugins.startInstances();
   if (!(await th.hub.store.devices.get(device))) await th.hub.store.devices.insert({ id: device, name: device, connection: { instance: hostId } });
-  const pooling = new PoolingService(th.hub, { dumpDir: `${th.dataDir}/dumps`, imageRewrites: TEST_REWRITES, healthTimeoutMs: 120_000, ...opts });
+  const pooling = new PoolingService(th.hub, { dumpDir: `${th.dataDir}/dumps`, imageRewrites: TEST_REWRITES, healthTimeoutMs: 120_000, ...opts, namespace });
   t.teardown(() => {
-    if (!opts.keepContainers) removePoolContainers();
+    if (!opts.keepContainers) removePoolContainers(namespace);
   });
   return {
     th,
     pooling,
     device,
+    namespace,
+    pooled: (engine) => `${namespace}-pool-${engine}`,
     async addApp(id: string) {
       if (!(await th.hub.store.apps.get(id))) await th.hub.store.apps.insert({ id, catalogId: 'test', catalogVersion: '1', project: 'test', device });
     },

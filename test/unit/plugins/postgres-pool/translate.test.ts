@@ -32,5 +32,6 @@ t.test('output parsing', async (t) => {
   t.equal(shortVersion('16.4 (Debian 16.4-1.pgdg120+2)'), '16.4');
   t.ok(isDatabaseRefusal('psql: error: connection to server at "127.0.0.1", port 5432 failed: FATAL:  permission denied for database "wn_b_main"'));
   t.equal(firstError("ERROR:  role \"x\" already exists\nLINE 1: CREATE ROLE x PASSWORD 'secret'"), 'ERROR:  role "x" already exists', 'the statement (and its password) is not repeated');
+  t.equal(firstError('psql:<stdin>:2: ERROR:  extension "vector" is not available\nDETAIL:  Could not open\nHINT:  install it'), 'ERROR:  extension "vector" is not available');
   t.equal(connectionUrl({ user: 'u@x', password: 'p/w:', host: 'h', port: 5432, database: 'd b' }), 'postgres://u%40x:p%2Fw%3A@h:5432/d%20b');
 });
