@@ -358,10 +358,29 @@ export function validateManifestDocument(data: unknown, source: string): AppMani
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw invalid(source, [{ path: '', message: 'a manifest must be a Compose file: a map with services and x-warren' }]);
   }
-  if (!validateSchema(data)) throw invalid(source, schemaDetails(validateSchema.errors ?? [], data));
+  const schemaOk = validateSchema(data);
   const doc = data as ComposeDocument;
-  const w = doc['x-warren'];
   const details: ErrorDetail[] = [];
+  let manifest: Omit<AppManifest, 'document' | 'source'> | undefined;
+  try {
+    manifest = normalise(doc, details);
+    semanticChecks(doc, manifest, details);
+  } catch (e) {
+    // On a document the schema refused, the deeper checks may trip over its shape; the schema's
+    // findings stand on their own then.
+    if (schemaOk) throw e;
+  }
+  if (!schemaOk) {
+    const schemaProblems = schemaDetails(validateSchema.errors ?? [], data);
+    const related = (a: string, b: string) => a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
+    throw invalid(source, [...schemaProblems, ...details.filter((d) => !schemaProblems.some((p) => related(p.path, d.path)))]);
+  }
+  if (details.length) throw invalid(source, details);
+  return { ...manifest!, document: doc, source };
+}
+
+function normalise(doc: ComposeDocument, details: ErrorDetail[]): Omit<AppManifest, 'document' | 'source'> {
+  const w = doc['x-warren'];
 
   const databases: DatabaseNeed[] = (w.requires?.databases ?? []).map((d) => ({
     ref: d.ref,
@@ -403,7 +422,5 @@ export function validateManifestDocument(data: unknown, source: string): AppMani
     inputs: normaliseInputs(w.inputs ?? {}, details),
     sidecars,
   };
-  semanticChecks(doc, manifest, details);
-  if (details.length) throw invalid(source, details);
-  return { ...manifest, document: doc, source };
+  return manifest;
 }
