@@ -1,4 +1,4 @@
-import { normalizePort } from './platform.js';
+import { hasPort } from './measure.js';
 import type { Evaluated } from './rank.js';
 import type { DeviceSnapshot, ReasonCode, Suggestion, SuggestionAction } from './types.js';
 import { formatAge, formatBytes } from './units.js';
@@ -27,7 +27,7 @@ export function suggestFixes(evaluated: readonly Evaluated[], placing: string | 
     if (codes.has('CORDONED')) actions.push({ code: 'UNCORDON', message: `uncordon ${d.name}` });
     if (codes.has('PORT')) {
       for (const p of ports) {
-        if (d.listeningPorts.some((l) => l === p || normalizePort(l) === p)) {
+        if (hasPort(d, p)) {
           actions.push({ code: 'FREE_PORT', message: `port ${p} is taken on ${d.name}: stop what listens there` });
         }
       }
