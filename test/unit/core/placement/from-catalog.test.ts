@@ -2,7 +2,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { loadManifest } from '../../../../core/catalog/loader.js';
 import { requirementsOf } from '../../../../core/catalog/resolve.js';
-import { rankDevices, requirementsFromCatalog } from '../../../../core/placement/index.js';
+import { parseRequirements, rankDevices, requirementsFromCatalog } from '../../../../core/placement/index.js';
 import { device, GiB, MiB } from './helpers.js';
 
 const manifest = (id: string) => {
@@ -29,4 +29,11 @@ t.test('a bundled database sidecar is the dedicated fallback, with its own memor
   t.same(rankDevices(r, [tight]).candidates[0]!.reasons.map((x) => x.code), ['DATABASE'], 'no pool and no room for the sidecar');
   const roomy = device({ memory: { availableBytes: r.memoryBytes + 128 * MiB } });
   t.ok(rankDevices(r, [roomy]).candidates[0]!.eligible, 'room for the sidecar is enough');
+});
+
+t.test('what the adapter gives passes the requirements validator unchanged (the CLI sends it to the hub)', async (t) => {
+  for (const id of ['jellyfin', 'gitea', 'nextcloud', 'pi-hole', 'photoprism']) {
+    const r = requirementsFromCatalog(requirementsOf(manifest(id)));
+    t.same(parseRequirements(JSON.parse(JSON.stringify(r))), r, id);
+  }
 });
