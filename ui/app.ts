@@ -1,3 +1,3 @@
-// The web UI's entry point. The full UI (dashboard, devices, catalog, install wizard...) grows in
-// ui/components and ui/data; this shell handles first-start setup and login.
+// The web UI's entry point: the shell (setup, login, navigation) and the dashboard; other pages load
+// on first visit.
 import './components/app/app.component.js';

@@ -20,7 +20,7 @@ export async function request<T>(method: string, path: string, body?: unknown): 
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const data = (await res.json().catch(() => ({}))) as { error?: ApiError };
-  if (!res.ok) throw new HubError(data.error ?? { code: 'WARREN_ERR_INTERNAL', message: `HTTP ${res.status}` }, res.status);
+  if (!res.ok) throw new HubError(data.error ?? { code: 'WARREN_ERR_INTERNAL', message: `The hub answered HTTP ${res.status}` }, res.status);
   return data as T;
 }
 
@@ -34,6 +34,10 @@ export const logout = () => request<{ ok: true }>('POST', '/auth/logout');
 
 /** Plain words for an API error, with what to do. */
 export function explain(e: unknown): string {
-  if (e instanceof HubError) return [e.error.message, e.error.hint].filter(Boolean).join(' — ');
-  return e instanceof Error ? `The hub could not be reached (${e.message}). Check that it is running.` : String(e);
+  if (e instanceof HubError) {
+    const hint = e.error.hint ?? (e.status === 401 ? 'Log in again.' : e.status >= 500 ? 'Look at the hub\'s log for the cause, then try again.' : undefined);
+    const details = (e.error.details ?? []).map((d) => `${d.path || '(input)'}: ${d.message}`).join('; ');
+    return [e.error.message, details && `(${details})`, hint && `— ${hint}`].filter(Boolean).join(' ');
+  }
+  return e instanceof Error ? `The hub could not be reached (${e.message}). Check that it is running and reload the page.` : String(e);
 }

@@ -1,29 +1,62 @@
-import { LitElement, html, css } from 'lit';
+import { LitElement, html, type TemplateResult } from 'lit';
 import { authStatus, explain, login, logout, me, setup } from '../../data/api.js';
+import { parseRoute, type Route } from '../../data/router.js';
+import { disconnect } from '../../data/socket.js';
+import { styles } from './app.styles.js';
+import '../dashboard/dashboard.component.js';
 
 type View = 'loading' | 'setup' | 'login' | 'home';
 
-/** The application shell: decides between first-start setup, login and the signed-in view. */
+// Every page but the dashboard is loaded on first visit, so the dashboard's JavaScript stays small.
+const pages: Record<string, { title: string; tag: string; load?: () => Promise<unknown> }> = {
+  dashboard: { title: 'Dashboard', tag: 'wn-dashboard' },
+  devices: { title: 'Devices', tag: 'wn-devices', load: () => import('../devices/devices.component.js') },
+  catalog: { title: 'Catalog', tag: 'wn-catalog', load: () => import('../catalog/catalog.component.js') },
+  install: { title: 'Install', tag: 'wn-install', load: () => import('../install/install.component.js') },
+  apps: { title: 'Apps', tag: 'wn-apps', load: () => import('../apps/apps.component.js') },
+  databases: { title: 'Databases', tag: 'wn-databases', load: () => import('../databases/databases.component.js') },
+  plugins: { title: 'Plugins', tag: 'wn-plugins', load: () => import('../plugins/plugins.component.js') },
+  events: { title: 'Events', tag: 'wn-events', load: () => import('../events/events.component.js') },
+};
+const nav = ['dashboard', 'devices', 'catalog', 'apps', 'databases', 'plugins', 'events'];
+
+/** The application shell: first-start setup, login, then the navigation and the current page. */
 export class WnApp extends LitElement {
-  static override properties = { view: { state: true }, error: { state: true }, user: { state: true } };
+  static override properties = { view: { state: true }, error: { state: true }, user: { state: true }, route: { state: true }, loaded: { state: true } };
+  static override styles = styles;
   view: View = 'loading';
   error = '';
   user = '';
-
-  static override styles = css`
-    :host { display: block; color: CanvasText; background: Canvas; min-height: 100vh; }
-    main { max-width: 28rem; margin: 4rem auto; padding: 1rem; }
-    form { display: grid; gap: .75rem; }
-    label { display: grid; gap: .25rem; font-weight: 600; }
-    input { font: inherit; padding: .5rem; border: 1px solid GrayText; border-radius: .375rem; }
-    button { font: inherit; padding: .5rem 1rem; border-radius: .375rem; border: 0; background: #2f6f4f; color: white; cursor: pointer; }
-    button:focus-visible, input:focus-visible { outline: 3px solid #6fb38f; outline-offset: 2px; }
-    [role=alert] { color: #b3261e; }
-  `;
+  route: Route = parseRoute(location.hash);
+  loaded = new Set<string>(['dashboard']);
+  private readonly onHash = () => this.navigate();
 
   override connectedCallback(): void {
     super.connectedCallback();
+    addEventListener('hashchange', this.onHash);
     void this.refresh();
+  }
+
+  override disconnectedCallback(): void {
+    removeEventListener('hashchange', this.onHash);
+    super.disconnectedCallback();
+  }
+
+  private async navigate(): Promise<void> {
+    this.route = parseRoute(location.hash);
+    const page = pages[this.route.page];
+    document.title = `${page?.title ?? 'Not found'} · Warren`;
+    if (page?.load && !this.loaded.has(this.route.page)) {
+      try {
+        await page.load();
+        this.loaded = new Set([...this.loaded, this.route.page]);
+      } catch (e) {
+        this.error = `This page could not be loaded (${(e as Error).message}). Reload the page; if the hub was updated meanwhile, that fetches the new version.`;
+      }
+    }
+    await this.updateComplete;
+    // A screen reader user hears the new page; keyboard focus starts at its top.
+    this.renderRoot.querySelector<HTMLElement>('main')?.focus();
   }
 
   private async refresh(): Promise<void> {
@@ -36,6 +69,10 @@ export class WnApp extends LitElement {
       const m = await me().catch(() => undefined);
       this.user = m?.user.username ?? '';
       this.view = m ? 'home' : 'login';
+      if (m) {
+        if (this.route.page === 'setup') location.hash = '#/dashboard';
+        await this.navigate();
+      }
     } catch (e) {
       this.error = explain(e);
       this.view = 'login';
@@ -48,34 +85,74 @@ export class WnApp extends LitElement {
     this.error = '';
     try {
       if (this.view === 'setup') {
-        const token = new URLSearchParams(location.hash.split('?')[1] ?? '').get('token') ?? String(f.get('token') ?? '');
+        const token = this.route.query.get('token') ?? String(f.get('token') ?? '');
         await setup(token, String(f.get('username')), String(f.get('password')));
       } else {
         await login(String(f.get('username')), String(f.get('password')));
       }
+      this.error = '';
       await this.refresh();
     } catch (e) {
       this.error = explain(e);
     }
   }
 
-  override render() {
-    if (this.view === 'loading') return html`<main aria-busy="true">Loading…</main>`;
-    if (this.view === 'home') {
-      return html`<main><h1>Warren</h1><p>Signed in as ${this.user}.</p>
-        <button @click=${async () => { await logout(); await this.refresh(); }}>Log out</button></main>`;
+  private async signOut(): Promise<void> {
+    await logout().catch(() => undefined);
+    disconnect();
+    await this.refresh();
+  }
+
+  override render(): TemplateResult {
+    if (this.view === 'loading') return html`<main class="auth" aria-busy="true">Loading…</main>`;
+    if (this.view !== 'home') return this.renderAuth();
+    const page = pages[this.route.page];
+    return html`
+      <a class="skip" href="#main" @click=${(e: Event) => { e.preventDefault(); this.renderRoot.querySelector<HTMLElement>('main')?.focus(); }}>Skip to content</a>
+      <header>
+        <a class="brand" href="#/dashboard">Warren</a>
+        <nav aria-label="Main">
+          ${nav.map((p) => html`<a href="#/${p}" aria-current=${this.route.page === p || (p === 'catalog' && this.route.page === 'install') ? 'page' : 'false'}>${pages[p]!.title}</a>`)}
+        </nav>
+        <span class="user">${this.user} <button class="secondary" @click=${this.signOut}>Log out</button></span>
+      </header>
+      <main id="main" tabindex="-1">
+        ${this.error ? html`<p role="alert" class="error">${this.error}</p>` : ''}
+        ${!page
+          ? html`<h1>Page not found</h1><p>There is no page “${this.route.page}”. Go to the <a href="#/dashboard">dashboard</a>.</p>`
+          : this.loaded.has(this.route.page)
+            ? this.pageElement(page.tag)
+            : html`<p aria-busy="true">Loading ${page.title}…</p>`}
+      </main>`;
+  }
+
+  private pageElement(tag: string): TemplateResult {
+    const { param, query } = this.route;
+    switch (tag) {
+      case 'wn-devices': return html`<wn-devices .param=${param} .query=${query}></wn-devices>`;
+      case 'wn-catalog': return html`<wn-catalog .param=${param} .query=${query}></wn-catalog>`;
+      case 'wn-install': return html`<wn-install .param=${param} .query=${query}></wn-install>`;
+      case 'wn-apps': return html`<wn-apps .param=${param} .query=${query}></wn-apps>`;
+      case 'wn-databases': return html`<wn-databases></wn-databases>`;
+      case 'wn-plugins': return html`<wn-plugins></wn-plugins>`;
+      case 'wn-events': return html`<wn-events .query=${query}></wn-events>`;
+      default: return html`<wn-dashboard></wn-dashboard>`;
     }
+  }
+
+  private renderAuth(): TemplateResult {
     const setupView = this.view === 'setup';
-    const hasToken = location.hash.includes('token=');
-    return html`<main>
+    const hasToken = this.route.query.has('token');
+    return html`<main class="auth" id="main" tabindex="-1">
       <h1>${setupView ? 'Welcome to Warren' : 'Log in to Warren'}</h1>
-      ${setupView ? html`<p>Create the first account. The setup link is in the hub's log.</p>` : ''}
+      ${setupView ? html`<p>Create the first account.${hasToken ? '' : ' The setup link with its token is in the hub\'s log.'}</p>` : ''}
       <form @submit=${this.submit}>
         ${setupView && !hasToken ? html`<label>Setup token <input name="token" required autocomplete="off"></label>` : ''}
         <label>User name <input name="username" required autocomplete="username" value=${setupView ? 'admin' : ''}></label>
         <label>Password <input name="password" type="password" required minlength="8" autocomplete=${setupView ? 'new-password' : 'current-password'}></label>
+        ${setupView ? html`<small class="muted">At least 8 characters.</small>` : ''}
         <button type="submit">${setupView ? 'Create account' : 'Log in'}</button>
-        ${this.error ? html`<p role="alert">${this.error}</p>` : ''}
+        ${this.error ? html`<p role="alert" class="error">${this.error}</p>` : ''}
       </form>
     </main>`;
   }

@@ -1,0 +1,126 @@
+// A real hub for the browser tests: every feature, images rewritten to the locally built ones, the
+// web UI from dist/ui (built once per run), and a Chromium driven by playwright-core.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { AppsFeature } from '../../../core/apps/index.js';
+import { CatalogFeature } from '../../../core/catalog/index.js';
+import { DevicesFeature } from '../../../core/devices/index.js';
+import { featureRoutes } from '../../../core/features.js';
+import { PoolingFeature } from '../../../core/pooling/index.js';
+import { startTestHub, type TestHub } from '../../helpers/hub.js';
+import type { TestEnvState } from '../../helpers/services.js';
+
+export const root = join(import.meta.dirname, '../../..');
+export const screenshots = join(root, 'docs/screenshots');
+export const PASSWORD = 'correct horse battery';
+const REWRITES = { 'postgres:16': 'warren-test/postgres:15', 'mariadb:11': 'warren-test/mariadb:10.11' };
+
+let built = false;
+/** dist/ui from this checkout's ui/ (the hub serves dist/ui when run from source). */
+export function buildUi(): void {
+  if (built) return;
+  execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'pipe' });
+  built = true;
+}
+
+type Teardown = { teardown(fn: () => unknown): void };
+
+export async function uiHub(t: Teardown, opts: { adminPassword?: boolean; pollIntervalMs?: number } = {}): Promise<TestHub> {
+  buildUi();
+  return startTestHub(t, {
+    env: opts.adminPassword === false ? {} : { WARREN_ADMIN_PASSWORD: PASSWORD },
+    hub: {
+      routeModules: featureRoutes(),
+      extensions: [
+        new DevicesFeature({ pollIntervalMs: opts.pollIntervalMs ?? 2_000, watchedIntervalMs: 1_000 }),
+        new PoolingFeature({ imageRewrites: REWRITES, healthTimeoutMs: 120_000 }),
+        new CatalogFeature(),
+        new AppsFeature({ imageRewrites: REWRITES, reconcileIntervalMs: 1_000, healthTimeoutMs: 120_000 }),
+      ],
+    },
+  });
+}
+
+/** Session cookie for REST calls made by the test itself (set-up the UI is not under test for). */
+export async function adminCookie(th: TestHub): Promise<string> {
+  const r = await th.call('POST', '/api/auth/login', { body: { username: 'admin', password: PASSWORD } });
+  if (r.status !== 200) throw new Error(`login failed: ${JSON.stringify(r.body)}`);
+  return r.headers.get('set-cookie')!.split(';')[0]!;
+}
+
+export const tlsOf = (s: TestEnvState, i: number) => {
+  const f = s.devices![i]!.docker.tcp.tls;
+  return { ca: readFileSync(f.ca, 'utf8'), cert: readFileSync(f.cert, 'utf8'), key: readFileSync(f.key, 'utf8') };
+};
+
+/** The shared test devices as POST /api/devices bodies: the local engine, dev1 over SSH, dev2 over TCP+TLS. */
+export function deviceBodies(state: TestEnvState): Record<string, unknown>[] {
+  const [dev1, dev2] = state.devices!;
+  const helperImage = state.images!.web;
+  return [
+    { name: 'local', connection: { type: 'socket', socketPath: state.docker!.socket }, helperImage },
+    { name: 'dev1', connection: { type: 'ssh', host: dev1!.ssh.host, port: dev1!.ssh.port, username: dev1!.ssh.username, privateKey: readFileSync(dev1!.ssh.privateKeyPath, 'utf8') }, helperImage },
+    { name: 'dev2', connection: { type: 'tcp', host: dev2!.docker.tcp.host, port: dev2!.docker.tcp.port, tls: tlsOf(state, 1) }, nodeExporterUrl: dev2!.nodeExporter!.url, helperImage },
+  ];
+}
+
+export async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+/** A TCP relay in front of an address that the test can cut: a device going away without touching the shared one. */
+export async function relay(t: Teardown, host: string, port: number): Promise<{ port: number; cut(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = tcpConnect(port, host);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => {});
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const cut = () =>
+    new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      if (server.listening) server.close(() => resolve());
+      else resolve();
+    });
+  t.teardown(cut);
+  return { port: (server.address() as { port: number }).port, cut };
+}
+
+export async function browser(t: Teardown, executablePath: string): Promise<Browser> {
+  const profile = mkdtempSync(join(tmpdir(), 'warren-chromium-'));
+  const b = await chromium.launch({
+    executablePath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', `--user-data-dir=${profile}`],
+  });
+  t.teardown(async () => {
+    await b.close();
+    rmSync(profile, { recursive: true, force: true });
+  });
+  return b;
+}
+
+/** Saves a screenshot of the page under docs/screenshots (PNG, viewport only to stay small). */
+export async function shoot(page: Page, name: string): Promise<void> {
+  mkdirSync(screenshots, { recursive: true });
+  await page.screenshot({ path: join(screenshots, `${name}.png`), animations: 'disabled', caret: 'hide' });
+}
