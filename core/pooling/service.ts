@@ -17,6 +17,9 @@ import { journaled, recoverOperations, type StepData, type StepDef } from './jou
 import { connectionBudget, type DatabaseNeed, dedicatedProject, dedicatedReason, pooledProject, poolNames, releaseFor, versionSatisfies, withTag } from './names.js';
 
 const SERVICE = 'server';
+/** Room for 19 apps at the default per-app limit, plus the reserve. */
+const DEFAULT_POOL_MAX_CONNECTIONS = 200;
+const DEFAULT_CONNECTION_LIMIT = 10;
 const KV = 'pooling';
 
 export interface PoolingOptions {
@@ -26,10 +29,11 @@ export interface PoolingOptions {
   imageRewrites?: Record<string, string>;
   /** Memory limit of server containers per engine. */
   memoryBytes?: Partial<Record<DatabaseEngine, number>>;
+  /** max_connections of shared servers (200 unless set). */
   maxConnections?: Partial<Record<DatabaseEngine, number>>;
   /** Publish a shared server's port on the device (the LAN) — off unless set. */
   publishPorts?: Partial<Record<DatabaseEngine, number>>;
-  /** Connections each app's user may hold. */
+  /** Connections each app's user may hold (10 unless set). */
   connectionLimit?: number;
   /** Connections kept free for the admin and maintenance. */
   reservedConnections?: number;
@@ -169,7 +173,9 @@ export class PoolingService {
 
   serverStack(driver: DatabasePoolDriver, project: string, image: string, adminPassword: string, mode: 'pooled' | 'dedicated'): StackSpec {
     const engine = driver.engine;
-    const { service, port } = driver.serverService({ image, adminPassword, ...(this.opts.maxConnections?.[engine] ? { maxConnections: this.opts.maxConnections[engine] } : {}) });
+    // A shared server holds many apps' connection limits at once; a dedicated one keeps the engine's default.
+    const maxConnections = mode === 'pooled' ? (this.opts.maxConnections?.[engine] ?? DEFAULT_POOL_MAX_CONNECTIONS) : undefined;
+    const { service, port } = driver.serverService({ image, adminPassword, ...(maxConnections ? { maxConnections } : {}) });
     const published = mode === 'pooled' ? this.opts.publishPorts?.[engine] : undefined;
     const memory = this.opts.memoryBytes?.[engine];
     return {
@@ -341,7 +347,7 @@ export class PoolingService {
       const names = { database: grant.database, user: grant.username };
       const pw = await this.store.secrets.get(grant.secretRef!);
       await live.pool.deprovision(names);
-      await live.pool.provision({ app, ref, ...names, password: pw, connectionLimit: this.opts.connectionLimit ?? 20 });
+      await live.pool.provision({ app, ref, ...names, password: pw, connectionLimit: this.connectionLimit() });
       await live.pool.restore(names, bytesOf(bytes));
     });
   }
@@ -456,7 +462,7 @@ export class PoolingService {
   }
 
   connectionLimit(): number {
-    return this.opts.connectionLimit ?? 20;
+    return this.opts.connectionLimit ?? DEFAULT_CONNECTION_LIMIT;
   }
 
   async writeDump(app: string, ref: string, bytes: Buffer): Promise<string> {

@@ -8,7 +8,7 @@ import type { DatabaseCredentials, DatabaseEngine, DatabasePool } from '../../..
 import { needServices } from '../../helpers/services.js';
 import { poolFixture } from '../../integration/core/pooling/fixture.js';
 
-const env = needServices(t, 'docker');
+const env = needServices(t, 'docker', 'images');
 
 const HOSTILE = ["'", '"', '`', ';', '\\', '--', '/*', ' ', '%', '_', '$', ':', 'é', '☃', '中', 'DROP', 'SELECT', 'USER', 'TABLE', 'a', 'z', '0'];
 const LIMITS: Record<DatabaseEngine, { database: number; user: number }> = { postgres: { database: 63, user: 63 }, mariadb: { database: 64, user: 32 } };

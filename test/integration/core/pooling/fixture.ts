@@ -6,6 +6,7 @@ import { startTestHub, type TestHub } from '../../../helpers/hub.js';
 import type { TestEnvState } from '../../../helpers/services.js';
 import { PoolingService, type PoolingOptions } from '../../../../core/pooling/index.js';
 
+/** The official images' default tags, mapped to the images test-env builds (nothing can be pulled here). */
 export const TEST_REWRITES = { 'postgres:16': 'warren-test/postgres:15', 'mariadb:11': 'warren-test/mariadb:10.11' };
 
 export interface PoolFixture {

@@ -6,7 +6,7 @@ import type { DatabaseEngine } from '../../../../core/providers/database-pool.js
 import { needServices } from '../../../helpers/services.js';
 import { poolFixture } from './fixture.js';
 
-const env = needServices(t, 'docker');
+const env = needServices(t, 'docker', 'images');
 
 /** Runs the engine's client in the shared server's container as an app would connect (TCP, its password). */
 function asApp(project: string, engine: DatabaseEngine, c: { user: string; password: string; database: string }, sql: string): { ok: boolean; out: string } {
@@ -50,6 +50,13 @@ if (env) {
 
       const again = await f.pooling.ensureDatabase({ device: f.device, app: 'notes', need: { ref: 'main', engine } });
       t.same(again.database, a.database, 'idempotent: same database, user and password');
+
+      const savings = await f.pooling.savings();
+      const mine = savings.servers.find((s) => s.server === a.server)!;
+      t.equal(mine.apps, 2);
+      t.equal(mine.basis, 'measured', 'the shared server\'s memory and its empty baseline both come from container stats');
+      t.ok(mine.baselineBytes! > 0 && mine.sharedBytes! > 0);
+      t.equal(mine.savedBytes, Math.max(0, 2 * mine.baselineBytes! - mine.sharedBytes!));
 
       const grant = (await f.th.hub.store.dbGrants.get('notes', 'main'))!;
       const listed = await f.pooling.list();

@@ -11,7 +11,7 @@ import type { PooledDatabase } from '../../../../core/catalog/resolve.js';
 import { needServices } from '../../../helpers/services.js';
 import { poolFixture, type PoolFixture, removePoolContainers, TEST_REWRITES } from './fixture.js';
 
-const env = needServices(t, 'docker');
+const env = needServices(t, 'docker', 'images');
 
 function sql(project: string, c: PooledDatabase, statement: string): string {
   const container = execFileSync('docker', ['ps', '-q', '--filter', `label=com.docker.compose.project=${project}`]).toString().trim();
