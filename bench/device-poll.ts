@@ -44,9 +44,12 @@ try {
       helperImage,
     }),
   ];
-  // Warm up: connections open, the SSH benchmark runs once at enrolment.
+  // Warm up: connections open, the SSH benchmark runs once at enrolment, the first probes (helper
+  // containers, started when a device turns fresh) finish before anything is timed.
   await metrics.pollNow();
   await metrics.pollNow();
+  await devices.snapshot();
+  let failures = 0;
   const times = new Map<string, number[]>(added.map((d) => [d.id, []]));
   for (let r = 0; r < ROUNDS; r++) {
     for (const d of added) {
@@ -55,12 +58,15 @@ try {
       await metrics.pollNow([d.id]);
       times.get(d.id)!.push(Number(process.hrtime.bigint() - t0) / 1e6);
       const failure = metrics.polled(d.id)?.lastFailure;
-      if (failure && failure.at >= started) throw new Error(`${d.name}: ${failure.message}`);
+      if (failure && failure.at >= started) {
+        failures++;
+        console.error(`${d.name}: ${failure.message}`);
+      }
     }
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const base = median(times.get(added[0]!.id)!);
-  console.log(`device poll, median of ${ROUNDS} (engine info + container stats + host figures):`);
+  console.log(`device poll, median of ${ROUNDS} (engine info + container stats + host figures)${failures ? `, ${failures} failed attempts` : ''}:`);
   for (const d of added) {
     const m = median(times.get(d.id)!);
     console.log(`  ${d.name.padEnd(26)} ${m.toFixed(0).padStart(6)} ms   ${(m / base).toFixed(2)}× the local socket`);

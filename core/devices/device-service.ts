@@ -139,9 +139,12 @@ export class DeviceService {
       (e) => {
         const host = e.state === 'fresh' && !this.inventories.has(e.device) ? this.containerHost(e.device) : undefined;
         if (host) void this.refreshInventory(e.device, host);
+        this.publish(e.device);
       },
       this.owner,
     );
+    hub.bus.on('device.metrics', (e) => this.publish(e.device), this.owner);
+    hub.bus.on('device.updated', (e) => this.publish(e.device), this.owner);
     const devices = await hub.store.devices.list();
     for (const d of devices) this.follow(d);
     if (devices.length === 0 && this.opts.localDevice) {
@@ -154,6 +157,15 @@ export class DeviceService {
   async stop(): Promise<void> {
     this.hub.bus.releaseOwner(this.owner);
     await Promise.allSettled([...this.probing.values()]);
+  }
+
+  /** The room `device:<id>` gets the whole device view, the same shape as its snapshot; built only while watched. */
+  private publish(id: string): void {
+    if (!this.metrics.polled(id)?.watched) return;
+    this.get(id).then(
+      (view) => this.hub.sockets.publish(`device:${id}`, view),
+      () => {}, // removed meanwhile
+    );
   }
 
   private follow(d: Device): void {

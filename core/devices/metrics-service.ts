@@ -203,7 +203,6 @@ export class MetricsService {
       ...(fs?.length ? { storageAvailableBytes: fs.reduce((a, f) => a + f.availableBytes, 0) } : {}),
       ...(sample.load ? { load1: sample.load.load1 } : {}),
     });
-    this.hub.sockets.publish(`device:${deviceId}`, { device: deviceId, at: sample.at, figures: this.poller.snapshot(deviceId)?.figures });
     this.scheduleSummary();
   }
 
@@ -224,7 +223,6 @@ export class MetricsService {
         if (err.code !== 'WARREN_ERR_NOT_FOUND') this.hub.logger.warn({ err, device: deviceId }, 'recording the device state failed');
       }),
     );
-    this.hub.sockets.publish(`device:${deviceId}`, { device: deviceId, status });
     this.scheduleSummary();
   }
 

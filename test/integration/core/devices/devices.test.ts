@@ -202,17 +202,24 @@ t.test('local Docker, dev1 over SSH and dev2 over TCP+TLS: fresh figures, totals
   t.same(updates.map((u) => u.revision), updates.map((_, i) => sub.data.revision + 1 + i), 'revisions without gaps');
   t.equal(updates.at(-1)!.data.revision, updates.at(-1)!.revision, 'the payload carries its revision');
 
-  // Watching a device's room polls it faster.
-  const deviceUpdates: number[] = [];
-  socket.on('update', (u: { room: string; data: { at?: number } }) => {
-    if (u.room === `device:${byName.local!.id}` && u.data.at) deviceUpdates.push(u.data.at);
+  // Watching a device's room polls it faster: count its readings against an unwatched device's.
+  const watched = byName.dev2!;
+  const deviceUpdates: DeviceView[] = [];
+  socket.on('update', (u: { room: string; data: DeviceView }) => {
+    if (u.room === `device:${watched.id}`) deviceUpdates.push(u.data);
   });
-  const dsub = await socket.emitWithAck('subscribe', { room: `device:${byName.local!.id}` });
-  t.equal(dsub.data.snapshot.name, 'local');
-  await until('a few device updates', async () => deviceUpdates.length >= 4);
-  t.equal(th.hub.services.metrics!.polled(byName.local!.id)!.watched, true, 'the poller knows someone watches');
-  await socket.emitWithAck('unsubscribe', { room: `device:${byName.local!.id}` });
-  t.equal(th.hub.services.metrics!.polled(byName.local!.id)!.watched, false, 'and that nobody does any more');
+  const dsub = await socket.emitWithAck('subscribe', { room: `device:${watched.id}` });
+  t.equal(dsub.data.snapshot.name, 'dev2');
+  const from = Date.now();
+  await until('a dozen device updates', async () => deviceUpdates.length >= 12);
+  const to = Date.now();
+  t.ok(deviceUpdates.every((d) => d.id === watched.id && d.figures.memory), 'each update is the whole device view');
+  t.equal(th.hub.services.metrics!.polled(watched.id)!.watched, true, 'the poller knows someone watches');
+  await socket.emitWithAck('unsubscribe', { room: `device:${watched.id}` });
+  t.equal(th.hub.services.metrics!.polled(watched.id)!.watched, false, 'and that nobody does any more');
+  const readings = async (id: string) => (await th.hub.store.metrics.range({ device: id, metric: 'up', from, to })).length;
+  const [fast, normal] = [await readings(watched.id), await readings(byName.dev1!.id)];
+  t.ok(fast >= 2 * Math.max(1, normal), `watched: ${fast} readings, unwatched: ${normal} over the same time`);
 
   // The hub's own Prometheus series.
   const prom = await th.call('GET', '/metrics', { token });
@@ -363,6 +370,7 @@ t.test('the CLI against a running hub: devices add/list/test/cordon/remove and s
       out: (s) => void (out += s),
       err: (s) => void (err += s),
       exit: (code) => {
+        t.comment(`warren ${args.join(' ')}: exit ${code}: ${err}`);
         throw Object.assign(new Error(`exit ${code}: ${err}`), { code });
       },
     });
