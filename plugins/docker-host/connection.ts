@@ -1,5 +1,6 @@
 // Turns a connection config into a dockerode client and owns the sockets behind it, so that
 // `close()` releases every agent and SSH session the provider opened.
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
@@ -16,6 +17,8 @@ export type ConnectionConfig =
       username: string;
       privateKey: string;
       passphrase?: string;
+      /** The device's host key as `ssh-keygen -l` prints it (`SHA256:...`); when set, any other key is refused. */
+      hostFingerprint?: string;
       /**
        * The engine's socket on the device. Unset: run `docker system dial-stdio` there (the Docker
        * CLI's own way, honouring the device's DOCKER_HOST). Set: forward to that Unix socket directly,
@@ -40,6 +43,11 @@ export function describeConnection(c: ConnectionConfig): string {
     case 'ssh':
       return `ssh://${c.username}@${c.host}:${c.port ?? 22}${c.socketPath ? c.socketPath : ''}`;
   }
+}
+
+/** OpenSSH's fingerprint of a host key blob: `SHA256:` and unpadded base64. */
+export function sshFingerprint(keyBlob: Buffer): string {
+  return `SHA256:${createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '')}`;
 }
 
 /**
@@ -78,6 +86,7 @@ class SshTunnel {
         ...(this.c.passphrase ? { passphrase: this.c.passphrase } : {}),
         readyTimeout: 15_000,
         keepaliveInterval: 15_000,
+        ...(this.c.hostFingerprint ? { hostVerifier: (key: Buffer) => sshFingerprint(key) === this.c.hostFingerprint } : {}),
       });
     });
     // A failed connect must not leave an unhandled rejection when nobody awaits it.

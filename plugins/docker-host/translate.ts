@@ -654,6 +654,9 @@ export function connectionError(e: unknown, where: string): NotReadyError | Auth
   const f = (e ?? {}) as ForeignError;
   const code = f.code ?? '';
   const msg = f.message ?? String(e);
+  if (/Host denied/i.test(msg)) {
+    return new AuthFailedError(`${where}: the device's SSH host key does not match hostFingerprint (${msg})`, { cause: e });
+  }
   if (f.level === 'client-authentication' || /authentication methods failed/i.test(msg)) {
     return new AuthFailedError(`${where}: SSH key refused (${msg})`, { cause: e });
   }

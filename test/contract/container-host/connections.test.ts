@@ -10,7 +10,7 @@ import ssh2 from 'ssh2';
 import plugin from '../../../plugins/docker-host/index.js';
 import { AuthFailedError, NotReadyError } from '../../../core/plugin/types.js';
 import { needServices } from '../../helpers/services.js';
-import { setupHost, sshConfig, testContext, tlsConfig } from './hosts.js';
+import { knownFingerprint, setupHost, sshConfig, testContext, tlsConfig } from './hosts.js';
 
 const state = needServices(t as unknown as Parameters<typeof needServices>[0], 'devices', 'images');
 
@@ -32,6 +32,18 @@ if (state) {
     t.teardown(() => host.close());
     t.equal((await host.info()).engine, 'docker');
     t.equal(await host.hasImage(state.images!.web!), true);
+  });
+
+  t.test('the device host key is checked against hostFingerprint', async (t) => {
+    // The device's key as the test environment recorded it in known_hosts.
+    const fingerprint = knownFingerprint(device);
+    t.match(fingerprint, /^SHA256:/, 'the test environment recorded the host key');
+    const config = sshConfig(device, state);
+    const host = await setupHost(plugin, 'docker', { ...config, connection: { ...config.connection, hostFingerprint: fingerprint } });
+    t.equal((await host.info()).engine, 'docker', 'the right key connects');
+    await host.close();
+    const wrong = `SHA256:${'A'.repeat(43)}`;
+    t.type(await failure(setupHost(plugin, 'docker', { ...config, connection: { ...config.connection, hostFingerprint: wrong } })), AuthFailedError, 'another key is refused');
   });
 
   t.test('an SSH key the device does not know is AuthFailedError', async (t) => {

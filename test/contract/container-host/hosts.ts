@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import type { Closable, PluginContext, PluginDefinition } from '../../../core/plugin/types.js';
 import { validateConfig } from '../../../core/plugin/config.js';
 import type { ContainerHost } from '../../../core/providers/container-host.js';
+import { sshFingerprint } from '../../../plugins/docker-host/connection.js';
 import type { TestDevice, TestEnvState } from '../../helpers/services.js';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
@@ -52,7 +53,24 @@ export const tlsConfig = (d: TestDevice, state: TestEnvState) => ({
   helperImage: state.images!.web!,
 });
 
-export const sshConfig = (d: TestDevice, state: TestEnvState) => ({
-  connection: { type: 'ssh', host: d.ssh.host, port: d.ssh.port, username: d.ssh.username, privateKey: read(d.ssh.privateKeyPath) },
-  helperImage: state.images!.web!,
-});
+/** The device's host key fingerprint from the known_hosts the test environment wrote, if it did. */
+export function knownFingerprint(d: TestDevice): string | undefined {
+  if (!d.ssh.knownHostsPath) return undefined;
+  const line = read(d.ssh.knownHostsPath).split('\n').find((l) => l.split(' ')[0] === d.ssh.host);
+  return line ? sshFingerprint(Buffer.from(line.split(' ')[2]!, 'base64')) : undefined;
+}
+
+export const sshConfig = (d: TestDevice, state: TestEnvState) => {
+  const hostFingerprint = knownFingerprint(d);
+  return {
+    connection: {
+      type: 'ssh',
+      host: d.ssh.host,
+      port: d.ssh.port,
+      username: d.ssh.username,
+      privateKey: read(d.ssh.privateKeyPath),
+      ...(hostFingerprint ? { hostFingerprint } : {}),
+    },
+    helperImage: state.images!.web!,
+  };
+};
