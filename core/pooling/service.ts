@@ -95,6 +95,8 @@ const password = (): string => randomBytes(24).toString('base64url');
 
 export class PoolingService {
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** Operations older than this were left by an earlier hub; newer ones are this process's own. */
+  private readonly startedAt = Date.now();
   /** Version, extensions and max connections do not change while a server runs; dropped whenever it is (re)started. */
   private readonly infos = new Map<string, ServerInfo>();
   /** Progress callbacks of running ensureDatabase calls, by `app/ref`, for the journaled steps to report through. */
@@ -205,7 +207,11 @@ export class PoolingService {
       if (s?.state === 'running' && s.health === 'healthy') return;
       if (s && (s.state === 'exited' || s.state === 'dead' || s.health === 'unhealthy')) {
         const tail: string[] = [];
-        for await (const l of host.logs(project, { service: SERVICE, tail: 5 })) tail.push(l.line);
+        try {
+          for await (const l of host.logs(project, { service: SERVICE, tail: 5 })) tail.push(l.line);
+        } catch (e) {
+          tail.push(`(no logs: ${(e as Error).message})`);
+        }
         throw new WarrenError('WARREN_ERR_DATABASE', `the database server ${project} ${s.health === 'unhealthy' ? 'is unhealthy' : `stopped (exit ${s.exitCode ?? '?'})`}: ${tail.join(' | ').slice(0, 400)}`);
       }
       if (Date.now() > deadline) throw new WarrenError('WARREN_ERR_TIMEOUT', `the database server ${project} did not become healthy in time`, { hint: 'Its logs say why; a slow device may need a longer WARREN_POOL_HEALTH_TIMEOUT_MS.' });
@@ -430,7 +436,7 @@ export class PoolingService {
 
   /** Undoes or finishes pooling operations a previous hub left running. */
   recover(): Promise<number> {
-    return recoverOperations(this.store, this.kinds, this, (op, e) => this.hub.logger.error({ err: e, operation: op.id, kind: op.kind }, 'could not recover a pooling operation'));
+    return recoverOperations(this.store, this.kinds, this, (op, e) => this.hub.logger.error({ err: e, operation: op.id, kind: op.kind }, 'could not recover a pooling operation'), this.startedAt);
   }
 
   // ---- step helpers (used by the journaled steps below) -----------------------------------------
