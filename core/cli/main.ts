@@ -3,10 +3,12 @@
 import { Command } from 'commander';
 import { installLayout } from '../hub.js';
 import { createCliContext, type GlobalOptions } from './context.js';
+import * as apps from './commands/apps.js';
 import * as catalog from './commands/catalog.js';
 import * as db from './commands/db.js';
 import * as devices from './commands/devices.js';
 import * as devicesSnapshot from './commands/devices-snapshot.js';
+import * as install from './commands/install.js';
 import * as place from './commands/place.js';
 import * as plugins from './commands/plugins.js';
 import * as pools from './commands/pools.js';

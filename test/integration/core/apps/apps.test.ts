@@ -4,15 +4,14 @@
 import t from 'tap';
 import Docker from 'dockerode';
 import { needServices } from '../../../helpers/services.js';
-import { appsHub, leftovers, until } from './fixture.js';
-import { removePoolContainers } from '../pooling/fixture.js';
+import { appsHub, leftovers, removeDefaultPools, until } from './fixture.js';
 
 t.test('install, operate and remove warren-demo with a pooled database', async (t) => {
   const state = needServices(t, 'docker', 'images');
   if (!state) return;
-  removePoolContainers();
-  t.teardown(() => removePoolContainers());
   const docker = new Docker({ socketPath: state.docker!.socket });
+  await removeDefaultPools(docker);
+  t.teardown(() => removeDefaultPools(docker));
   const { th, api, finish } = await appsHub(t, state);
   const store = th.hub.store;
   const counts = async () => ({

@@ -34,13 +34,17 @@ export async function until<T>(what: string, fn: () => Promise<T | undefined | f
   }
 }
 
-export async function appsHub(t: { teardown(fn: () => unknown): void }, state: TestEnvState, opts: { catalogDirs?: string[] } = {}): Promise<AppsHub> {
+/**
+ * `devices`: the `POST /api/devices` bodies to add (the local Docker as `local` by default); the hub
+ * is handed back once every one of them is online with fresh metrics.
+ */
+export async function appsHub(t: { teardown(fn: () => unknown): void }, state: TestEnvState, opts: { catalogDirs?: string[]; devices?: Record<string, unknown>[] } = {}): Promise<AppsHub> {
   const th = await startTestHub(t, {
     env: { WARREN_ADMIN_PASSWORD: PASSWORD },
     hub: {
       routeModules: featureRoutes(),
       extensions: [
-        new DevicesFeature({ pollIntervalMs: 2_000 }),
+        new DevicesFeature({ pollIntervalMs: 5_000 }),
         new PoolingFeature({ imageRewrites: TEST_REWRITES, healthTimeoutMs: 120_000 }),
         new CatalogFeature({ sources: catalogSources('/nonexistent', opts.catalogDirs ?? []) }),
         new AppsFeature({ imageRewrites: TEST_REWRITES, reconcileIntervalMs: 1_000, healthTimeoutMs: 120_000 }),
@@ -54,13 +58,29 @@ export async function appsHub(t: { teardown(fn: () => unknown): void }, state: T
       const op = (await api('GET', `/api/operations/${operation}`)).body.operation;
       return op && !['pending', 'running'].includes(op.state) && op;
     }, timeoutMs);
-  const added = await api('POST', '/api/devices', { name: 'local', connection: { type: 'socket', socketPath: state.docker!.socket }, helperImage: state.images!.web });
-  if (added.status !== 201) throw new Error(`adding the local device failed: ${JSON.stringify(added.body)}`);
-  await until('fresh metrics from the local device', async () => {
+  const bodies = opts.devices ?? [{ name: 'local', connection: { type: 'socket', socketPath: state.docker!.socket }, helperImage: state.images!.web }];
+  for (const b of bodies) {
+    const added = await api('POST', '/api/devices', b);
+    if (added.status !== 201) throw new Error(`adding device ${String(b.name)} failed: ${JSON.stringify(added.body)}`);
+  }
+  await until('fresh metrics from every device', async () => {
     const snap = (await api('GET', '/api/devices/snapshot')).body;
-    return snap.devices?.[0]?.online && snap.devices[0].metricsAgeSeconds !== null;
-  });
+    return snap.devices?.length === bodies.length && snap.devices.every((d: { online: boolean; metricsAgeSeconds: number | null }) => d.online && d.metricsAgeSeconds !== null);
+  }, 120_000);
   return { th, api, finish };
+}
+
+/**
+ * Removes the shared database servers of the default namespace (`warren-pool-*`) with their volumes
+ * and networks. Other suites give their servers their own namespace, so these are this suite's.
+ */
+export async function removeDefaultPools(docker: Docker): Promise<void> {
+  for (const project of ['warren-pool-postgres', 'warren-pool-mariadb']) {
+    const filters = JSON.stringify({ label: [`com.docker.compose.project=${project}`] });
+    for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true, v: true });
+    for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) await docker.getVolume(v.Name).remove().catch(() => {});
+    for (const n of await docker.listNetworks({ filters })) await docker.getNetwork(n.Id).remove().catch(() => {});
+  }
 }
 
 /** Containers, volumes and networks of a Compose project on an engine. */
