@@ -52,40 +52,68 @@ if (testFiles.length === 0) {
   process.exit(1);
 }
 mkdirSync(join(root, '.tap'), { recursive: true });
-const tap = spawn(join(root, 'node_modules', '.bin', 'tap'), ['--reporter=tap', ...testFiles], {
-  cwd: root,
-  env: { ...process.env, FORCE_COLOR: '0' },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-let buffer = '';
-let summary;
+// Unit suites run two at a time; suites with real services run one at a time, because they share
+// engines, ports and test devices (two demo apps cannot both publish port 8080 on one device).
+const unitFiles = testFiles.filter((f) => f.startsWith('test/unit/'));
+const serviceFiles = testFiles.filter((f) => !f.startsWith('test/unit/'));
+const runs = [
+  ...(unitFiles.length ? [['--jobs=2', ...unitFiles]] : []),
+  ...(serviceFiles.length ? [['--jobs=1', ...serviceFiles]] : []),
+];
+const totals = { pass: 0, fail: 0, skip: 0, todo: 0 };
+let sawSummary = 0;
+let worstCode = 0;
 const skips = [];
 const failures = [];
-let currentFile = '';
-tap.stdout.on('data', (chunk) => {
-  process.stdout.write(chunk);
-  buffer += chunk.toString();
-  let nl;
-  while ((nl = buffer.indexOf('\n')) >= 0) {
-    const line = buffer.slice(0, nl);
-    buffer = buffer.slice(nl + 1);
-    const sub = /^# Subtest: (test\/\S+)/.exec(line);
-    if (sub) currentFile = sub[1];
-    const m = /^# \{ (.*) \}$/.exec(line.trim());
-    if (m && !line.startsWith(' ')) summary = Object.fromEntries(m[1].split(',').map((kv) => kv.split(':').map((s) => s.trim())));
-    const skip = /^\s*ok \d+ - (.*) # SKIP(.*)$/.exec(line);
-    if (skip) skips.push(`${currentFile}: ${skip[1].trim()} —${skip[2]}`);
-    const fail = /^\s*not ok \d+ - (.*)$/.exec(line);
-    if (fail && !line.startsWith('not ok')) failures.push(`${currentFile}: ${fail[1].trim()}`);
-    else if (fail) failures.push(fail[1].trim());
-  }
-});
-tap.on('close', (code) => {
-  const n = (k) => Number(summary?.[k] ?? 0);
-  const passed = n('pass');
-  const skipped = n('skip') + n('todo');
-  let failed = n('fail');
-  if (!summary) failed = Math.max(failed, 1);
+
+function runTap(args) {
+  return new Promise((resolve) => {
+    const tap = spawn(join(root, 'node_modules', '.bin', 'tap'), ['--reporter=tap', ...args], {
+      cwd: root,
+      env: { ...process.env, FORCE_COLOR: '0' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let buffer = '';
+    let currentFile = '';
+    tap.stdout.on('data', (chunk) => {
+      process.stdout.write(chunk);
+      buffer += chunk.toString();
+      let nl;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        const sub = /^# Subtest: (test\/\S+)/.exec(line);
+        if (sub) currentFile = sub[1];
+        const m = /^# \{ (.*) \}$/.exec(line.trim());
+        if (m && !line.startsWith(' ')) {
+          sawSummary++;
+          for (const kv of m[1].split(',')) {
+            const [k, v] = kv.split(':').map((s) => s.trim());
+            if (k in totals) totals[k] += Number(v);
+          }
+        }
+        const skip = /^\s*ok \d+ - (.*) # SKIP(.*)$/.exec(line);
+        if (skip) skips.push(`${currentFile}: ${skip[1].trim()} —${skip[2]}`);
+        const fail = /^\s*not ok \d+ - (.*)$/.exec(line);
+        if (fail && !line.startsWith('not ok')) failures.push(`${currentFile}: ${fail[1].trim()}`);
+        else if (fail) failures.push(fail[1].trim());
+      }
+    });
+    tap.on('close', (code) => {
+      worstCode = Math.max(worstCode, code ?? 1);
+      resolve();
+    });
+  });
+}
+
+for (const args of runs) await runTap(args);
+{
+  const code = worstCode;
+
+  const passed = totals.pass;
+  const skipped = totals.skip + totals.todo;
+  let failed = totals.fail;
+  if (sawSummary < runs.length) failed = Math.max(failed, 1);
   if (requireServices && skipped > 0) {
     console.log(`# WARREN_REQUIRE_SERVICES=1: ${skipped} skipped test(s) count as failures`);
     failed += skipped;
@@ -101,4 +129,4 @@ tap.on('close', (code) => {
   writeFileSync(join(root, '.tap', 'summary.json'), JSON.stringify({ passed, failed, skipped, code }) + '\n');
   console.log(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
   process.exit(failed > 0 || code !== 0 ? 1 : 0);
-});
+}
