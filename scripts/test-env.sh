@@ -141,7 +141,8 @@ part() {
 
 # ---------------------------------------------------------------------------------------------- apt
 PACKAGES=(docker.io podman uidmap runc openssh-server openssh-client prometheus-node-exporter chromium
-  debootstrap busybox-static iproute2 iptables mosquitto mosquitto-clients openssl psmisc curl util-linux)
+  debootstrap busybox-static iproute2 iptables mosquitto mosquitto-clients openssl psmisc curl util-linux
+  docker-compose)
 
 missing_packages() {
   local installed
