@@ -24,7 +24,7 @@ export interface OperationView {
   id: string;
   kind: string;
   target: string;
-  state: 'pending' | 'running' | 'succeeded' | 'failed' | 'rolled-back' | string;
+  state: 'pending' | 'running' | 'done' | 'failed' | 'rolled_back';
   steps: { name: string; state: string; error?: string }[];
   currentStep: number | null;
   error: string | null;

@@ -1,9 +1,8 @@
 // A real hub for the browser tests: every feature, images rewritten to the locally built ones, the
 // web UI from dist/ui (built once per run), and a Chromium driven by playwright-core.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { AppsFeature } from '../../../core/apps/index.js';
@@ -106,16 +105,13 @@ export async function relay(t: Teardown, host: string, port: number): Promise<{ 
   return { port: (server.address() as { port: number }).port, cut };
 }
 
+/** The system Chromium; playwright gives each launch a fresh temporary profile and removes it on close. */
 export async function browser(t: Teardown, executablePath: string): Promise<Browser> {
-  const profile = mkdtempSync(join(tmpdir(), 'warren-chromium-'));
   const b = await chromium.launch({
     executablePath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', `--user-data-dir=${profile}`],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
   });
-  t.teardown(async () => {
-    await b.close();
-    rmSync(profile, { recursive: true, force: true });
-  });
+  t.teardown(() => b.close());
   return b;
 }
 

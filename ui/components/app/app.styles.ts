@@ -15,6 +15,11 @@ export const styles = [
     main.auth { max-width: 28rem; margin-top: 4rem; }
     .skip { position: absolute; left: -100vw; }
     .skip:focus { left: 1rem; top: .5rem; z-index: 1; background: var(--wn-card); padding: .5rem; }
-    @media (max-width: 40rem) { header { padding: .5rem; } nav a { padding: .3rem .45rem; } }
+    @media (max-width: 40rem) {
+      header { padding: .5rem; }
+      .user { margin-left: auto; }
+      nav { order: 3; flex-basis: 100%; }
+      nav a { padding: .3rem .45rem; }
+    }
   `,
 ];

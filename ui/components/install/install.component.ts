@@ -11,7 +11,7 @@ import '../schema-form/schema-form.component.js';
 type OperationRoom = { operation?: OperationView; progress?: OperationView['progress'] };
 
 const CRITERIA: Record<string, string> = { ram: 'RAM', storage: 'Storage', cpu: 'CPU capability', load: 'Current load', reliability: 'Reliability' };
-const DONE = ['succeeded', 'failed', 'rolled-back', 'cancelled'];
+const DONE = ['done', 'failed', 'rolled_back'];
 
 /** The install wizard: the app's inputs, the placement with every device's explanation, then the operation's live progress. */
 export class WnInstall extends LitElement {
@@ -154,7 +154,7 @@ export class WnInstall extends LitElement {
     const fraction = v?.progress?.fraction;
     return html`
       <div aria-live="polite">
-        <p role="status" data-state=${op?.state ?? 'pending'}>${!op ? 'Starting…' : op.state === 'succeeded' ? `${this.app?.title} is installed.` : done ? `The install ${op.state}.` : `Installing… ${v?.progress ? `${v.progress.step}: ${v.progress.message}` : ''}`}</p>
+        <p role="status" data-state=${op?.state ?? 'pending'}>${!op ? 'Starting…' : op.state === 'done' ? `${this.app?.title} is installed.` : done ? `The install ${op.state === 'rolled_back' ? 'failed and was rolled back' : 'failed'}.` : `Installing… ${v?.progress ? `${v.progress.step}: ${v.progress.message}` : ''}`}</p>
       </div>
       ${!done && fraction !== undefined ? html`<div class="bar progress" role="progressbar" aria-label="Progress" aria-valuemin="0" aria-valuemax="100" aria-valuenow=${Math.round(fraction * 100)}><span style="width:${percent(fraction).replace(' ', '')}"></span></div>` : ''}
       ${op ? html`<ol class="opsteps">${op.steps.map((s) => html`<li><span class="badge state-${s.state}">${s.state}</span> ${s.name}${s.error ? html` — <span class="error">${s.error}</span>` : ''}</li>`)}</ol>` : ''}

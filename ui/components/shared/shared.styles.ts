@@ -27,9 +27,9 @@ export const shared = css`
   .ok { color: var(--wn-ok); }
   .stale { opacity: .55; filter: grayscale(1); }
   .badge { display: inline-block; padding: .05rem .5rem; border-radius: 1rem; font-size: .8rem; border: 1px solid currentColor; }
-  .state-fresh, .state-running, .state-ready, .state-succeeded { color: var(--wn-ok); }
+  .state-fresh, .state-running, .state-ready, .state-done { color: var(--wn-ok); }
   .state-stale, .state-retrying, .state-pending, .state-installing { color: var(--wn-warn); }
-  .state-offline, .state-failed, .state-error { color: var(--wn-danger); }
+  .state-offline, .state-failed, .state-error, .state-undone, .state-rolled_back { color: var(--wn-danger); }
   .bar { height: .5rem; border-radius: .25rem; background: var(--wn-border); overflow: hidden; }
   .bar > span { display: block; height: 100%; background: var(--wn-accent); }
   pre { white-space: pre-wrap; word-break: break-word; }

@@ -1,0 +1,202 @@
+// The web UI in a real Chromium against a real hub and the real test devices: first-start setup and
+// login; the dashboard with the test devices, live when a device goes offline; adding a device with
+// Test connection; installing the demo app through the wizard onto the recommended device, opening
+// it, following its logs and removing it. Screenshots of each page go to docs/screenshots/.
+import t from 'tap';
+import type { Page } from 'playwright-core';
+import { needServices } from '../../helpers/services.js';
+import { adminCookie, browser, deviceBodies, PASSWORD, relay, shoot, tlsOf, uiHub, until } from './fixture.js';
+
+const desktop = { viewport: { width: 1280, height: 860 } };
+
+async function logIn(page: Page, url: string): Promise<void> {
+  await page.goto(`${url}/#/dashboard`);
+  await page.getByLabel('User name').fill('admin');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+}
+
+t.test('first start: the setup link creates the account; log out, a wrong password is explained, log in', async (t) => {
+  const state = needServices(t, 'chromium');
+  if (!state) return;
+  const th = await uiHub(t, { adminPassword: false });
+  const link = await until('the setup link in the log', async () => th.logs.join('').match(/(http:\/\/\S+\/#\/setup\?token=[\w-]+)/)?.[1]);
+  const b = await browser(t, state.chromium!.path);
+  const page = await b.newPage(desktop);
+  await page.goto(link);
+  await page.getByRole('heading', { name: 'Welcome to Warren' }).waitFor();
+  t.equal(await page.getByLabel('Setup token').count(), 0, 'the token comes from the link, not typed');
+  await shoot(page, 'setup');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  t.match(page.url(), /#\/dashboard$/, 'the token leaves the address bar once used');
+
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('heading', { name: 'Log in to Warren' }).waitFor();
+  await page.getByLabel('User name').fill('admin');
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  const alert = page.getByRole('alert');
+  await alert.waitFor();
+  t.match(await alert.textContent(), /password/i, 'the failure says what was wrong');
+  await shoot(page, 'login');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  t.equal(await page.evaluate(() => document.querySelector('wn-app')!.shadowRoot!.activeElement?.id), 'main', 'focus moves to the page content');
+  t.pass('logged in again');
+});
+
+t.test('devices, dashboard, install wizard, apps, logs and removal', async (t) => {
+  const state = needServices(t, 'chromium', 'docker', 'devices', 'images', 'nodeExporter');
+  if (!state) return;
+  const th = await uiHub(t);
+  const cookie = await adminCookie(th);
+  const api = (method: string, path: string, body?: unknown) => th.call(method, path, { cookie, body });
+  const b = await browser(t, state.chromium!.path);
+  const page = await b.newPage(desktop);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('dialog', (d) => void d.accept());
+  await logIn(page, th.url);
+
+  // Add the local engine through the form: a wrong socket fails the test and keeps Save disabled.
+  await page.goto(`${th.url}/#/devices`);
+  await page.getByRole('button', { name: 'Add a device' }).click();
+  await page.getByLabel('Name').fill('local');
+  await page.getByLabel('Socket path').fill('/run/no-such-engine.sock');
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  const failed = page.locator('wn-devices').getByRole('alert');
+  await failed.waitFor();
+  t.match(await failed.textContent(), /not reachable|ENOENT/, 'the failed test says why');
+  t.ok(await page.getByRole('button', { name: 'Save device' }).isDisabled(), 'no saving before a successful test');
+  await page.getByLabel('Socket path').fill(state.docker!.socket);
+  await page.locator('summary', { hasText: 'More' }).click();
+  await page.getByLabel('Helper image').fill(state.images!.web!);
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  await page.locator('.test-result.ok').waitFor();
+  t.match(await page.locator('.test-result').textContent(), /docker .* CPUs/, 'the test shows the engine it reached');
+  await shoot(page, 'device-add');
+  await page.getByRole('button', { name: 'Save device' }).click();
+  await page.waitForURL(/#\/devices\/local$/);
+  await page.getByRole('heading', { name: /local/ }).waitFor();
+
+  for (const body of deviceBodies(state).slice(1)) t.equal((await api('POST', '/api/devices', body)).status, 201, `added ${body.name}`);
+  // A throwaway device behind a relay this test cuts: the shared devices stay untouched.
+  const dev2 = state.devices![1]!;
+  const link = await relay(t, dev2.docker.tcp.host, dev2.docker.tcp.port);
+  t.equal((await api('POST', '/api/devices', { name: 'flaky', connection: { type: 'tcp', host: '127.0.0.1', port: link.port, tls: tlsOf(state, 1) } })).status, 201);
+
+  await page.goto(`${th.url}/#/devices/dev1`);
+  await page.locator('wn-chart').first().waitFor();
+  await until('history points on the chart', async () => (await page.locator('wn-chart path.line').count()) > 0);
+  await shoot(page, 'device-detail');
+
+  await page.goto(`${th.url}/#/dashboard`);
+  const card = (id: string) => page.locator(`wn-dashboard li[data-device="${id}"]`);
+  for (const id of ['local', 'dev1', 'dev2', 'flaky']) {
+    await until(`${id} fresh on the dashboard`, async () => (await card(id).getAttribute('data-state')) === 'fresh', 90_000);
+  }
+  t.match(await card('dev1').textContent(), /RAM.*GiB.*Storage.*GiB.*CPU.*cores/s, 'a card shows its figures');
+  await shoot(page, 'dashboard');
+  await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+  await link.cut();
+  await until('flaky offline on the dashboard', async () => (await card('flaky').getAttribute('data-state')) === 'offline', 60_000);
+  t.equal(await page.evaluate(() => (window as unknown as { marker?: number }).marker), 42, 'updated live, without a reload');
+  t.match(await card('flaky').getAttribute('class'), /stale/, 'the offline device is greyed');
+  t.match(await card('flaky').textContent(), /\(\d+ s old\)/, 'with the age of what it shows');
+  t.match(await page.locator('[data-count=offline]').textContent(), /1 offline/);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shoot(page, 'dashboard-phone');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.setViewportSize(desktop.viewport);
+  await shoot(page, 'dashboard-dark');
+  await page.emulateMedia({ colorScheme: 'light' });
+
+  // Remove the throwaway device from the devices list.
+  await page.goto(`${th.url}/#/devices`);
+  await page.getByRole('button', { name: 'Remove flaky' }).click();
+  await until('flaky gone from the list', async () => (await page.locator('tr[data-device=flaky]').count()) === 0);
+  await shoot(page, 'devices');
+
+  // Catalog, then the wizard.
+  await page.goto(`${th.url}/#/catalog`);
+  await page.getByLabel('Search apps').fill('demo');
+  await until('one match', async () => (await page.locator('li[data-app]').count()) === 1);
+  await page.getByLabel('Search apps').fill('');
+  await until('all apps again', async () => (await page.locator('li[data-app]').count()) > 10);
+  await shoot(page, 'catalog');
+  await page.getByRole('link', { name: 'Warren demo' }).click();
+  await page.getByRole('heading', { name: /Warren demo/ }).waitFor();
+  t.match(await page.locator('wn-catalog dl').textContent(), /postgres >=13/, 'the detail lists the database it needs');
+  await shoot(page, 'catalog-app');
+  await page.getByRole('link', { name: 'Install…' }).click();
+  await page.getByLabel(/Greeting/).fill('Hello from the browser test');
+  await page.getByRole('button', { name: 'Next: choose a device' }).click();
+  await page.locator('.candidate').first().waitFor();
+  const placement = (await api('POST', '/api/placement', { app: 'warren-demo' })).body;
+  const recommended = page.locator('.candidate.recommended');
+  t.equal(await recommended.count(), 1, 'one device is recommended');
+  const chosen = await recommended.getAttribute('data-device');
+  t.ok(placement.candidates.some((c: { device: string }) => c.device === chosen), 'the recommended device is one of the candidates');
+  t.ok(await recommended.locator('input[type=radio]').isChecked(), 'the recommendation is preselected');
+  t.equal(await recommended.locator('[role=meter]').count(), 5, 'a bar per criterion');
+  t.equal(await page.locator('.candidate').count(), placement.candidates.length, 'every device is explained');
+  await shoot(page, 'install-placement');
+  await page.getByRole('button', { name: /^Install on / }).click();
+  // The app lives on a shared test device: whatever happens below, it does not outlive the test.
+  try {
+    await until('the install to finish', async () => {
+      const alert = page.locator('wn-install p[role=alert]');
+      if (await alert.count()) throw new Error(`the wizard shows: ${await alert.first().textContent()}`);
+      const s = await page.locator('[role=status][data-state]').getAttribute('data-state', { timeout: 1000 });
+      return s && !['pending', 'running'].includes(s) && s;
+    }, 240_000).then((s) => t.equal(s, 'done', `install ${s}: ${errors.join('; ')}`));
+    await shoot(page, 'install-progress');
+
+    // The app: open it, follow its logs.
+    await page.getByRole('link', { name: 'Go to the app' }).click();
+    const open = page.getByRole('link', { name: /^Open / });
+    await open.waitFor({ timeout: 60_000 });
+    const href = (await open.getAttribute('href'))!;
+    const popup = page.context().waitForEvent('page');
+    await open.click();
+    const appPage = await popup;
+    await until('the app answers', async () => {
+      await appPage.goto(href).catch(() => undefined);
+      return /Hello from the browser test/.test((await appPage.textContent('body').catch(() => '')) ?? '');
+    }, 60_000);
+    t.pass(`the app opened at ${href} shows its greeting`);
+    await appPage.close();
+    await page.getByRole('button', { name: 'Follow logs' }).click();
+    await until('log lines', async () => /web \|/.test((await page.getByRole('log').textContent()) ?? ''), 30_000);
+    await shoot(page, 'app');
+
+    await page.goto(`${th.url}/#/databases`);
+    await page.locator('[data-server]').first().waitFor({ timeout: 30_000 });
+    t.match(await page.locator('wn-databases [data-server]').first().textContent(), /warren-demo|warren_demo/, 'the demo app\'s database is listed');
+    await shoot(page, 'databases');
+    await page.goto(`${th.url}/#/plugins`);
+    await page.getByRole('heading', { name: /@warren\/docker-host/ }).waitFor();
+    await shoot(page, 'plugins');
+    await page.goto(`${th.url}/#/events`);
+    await page.locator('tbody tr').first().waitFor();
+    await shoot(page, 'events');
+
+    await page.goto(`${th.url}/#/apps`);
+    await page.locator('tr[data-app]').first().waitFor();
+    await shoot(page, 'apps');
+    await page.getByRole('button', { name: /^Remove / }).click();
+    await until('the app gone from the list (live)', async () => (await page.locator('tr[data-app]').count()) === 0, 180_000);
+    t.same((await api('GET', '/api/apps')).body.apps, [], 'removed on the hub');
+  } finally {
+    const left = ((await api('GET', '/api/apps')).body.apps ?? []) as { id: string }[];
+    for (const app of left) {
+      const r = await api('DELETE', `/api/apps/${app.id}?removeData=true`);
+      if (r.status === 202) await until(`${app.id} removed`, async () => (await api('GET', `/api/operations/${r.body.operation}`)).body.operation?.state !== 'running' && (await api('GET', '/api/apps')).body.apps.every((a: { id: string }) => a.id !== app.id), 180_000).catch(() => undefined);
+    }
+  }
+  t.same(errors, [], 'no script errors on any page');
+});
