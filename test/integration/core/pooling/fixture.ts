@@ -20,33 +20,36 @@ export interface PoolFixture {
   addApp(id: string): Promise<void>;
 }
 
-/** Removes the servers (containers, volumes, networks) of one fixture's namespace from the local Docker. */
-export function removePoolContainers(namespace: string): void {
+export type Runtime = 'docker' | 'podman';
+
+/** Removes the servers (containers, volumes, networks) of one fixture's namespace from the local engine. */
+export function removePoolContainers(namespace: string, runtime: Runtime = 'docker'): void {
   const label = `label=warren.pool.namespace=${namespace}`;
-  const ids = execFileSync('docker', ['ps', '-aq', '--filter', label]).toString().split('\n').filter(Boolean);
-  if (ids.length) execFileSync('docker', ['rm', '-f', '-v', ...ids], { stdio: 'ignore' });
+  const ids = execFileSync(runtime, ['ps', '-aq', '--filter', label]).toString().split('\n').filter(Boolean);
+  if (ids.length) execFileSync(runtime, ['rm', '-f', '-v', ...ids], { stdio: 'ignore' });
   for (const kind of ['volume', 'network']) {
-    const names = execFileSync('docker', [kind, 'ls', '-q', '--filter', label]).toString().split('\n').filter(Boolean);
-    if (names.length) execFileSync('docker', [kind, 'rm', ...names], { stdio: 'ignore' });
+    const names = execFileSync(runtime, [kind, 'ls', '-q', '--filter', label]).toString().split('\n').filter(Boolean);
+    if (names.length) execFileSync(runtime, [kind, 'rm', ...names], { stdio: 'ignore' });
   }
 }
 
 export async function poolFixture(
   t: { teardown(fn: () => unknown): void },
   env: TestEnvState,
-  opts: Partial<PoolingOptions> & { keepDataDir?: string; keepContainers?: boolean } = {},
+  opts: Partial<PoolingOptions> & { keepDataDir?: string; keepContainers?: boolean; runtime?: Runtime } = {},
 ): Promise<PoolFixture> {
   const namespace = opts.namespace ?? `wt${randomBytes(3).toString('hex')}`;
   const th = await startTestHub(t, opts.keepDataDir ? { keepDataDir: opts.keepDataDir } : {});
   const device = 'local';
   const hostId = `device-${device}`;
   if (!th.hub.plugins.instanceInfo(hostId)) {
-    await th.hub.plugins.createInstance({ id: hostId, plugin: '@warren/docker-host', provider: 'docker', config: { connection: { type: 'socket', socketPath: env.docker!.socket } } });
+    const runtime = opts.runtime ?? 'docker';
+    await th.hub.plugins.createInstance({ id: hostId, plugin: `@warren/${runtime}-host`, provider: runtime, config: { connection: { type: 'socket', socketPath: env[runtime]!.socket } } });
   } else await th.hub.plugins.startInstances();
   if (!(await th.hub.store.devices.get(device))) await th.hub.store.devices.insert({ id: device, name: device, connection: { instance: hostId } });
   const pooling = new PoolingService(th.hub, { dumpDir: `${th.dataDir}/dumps`, imageRewrites: TEST_REWRITES, healthTimeoutMs: 120_000, ...opts, namespace });
   t.teardown(() => {
-    if (!opts.keepContainers) removePoolContainers(namespace);
+    if (!opts.keepContainers) removePoolContainers(namespace, opts.runtime);
   });
   return {
     th,
