@@ -8,7 +8,7 @@ import { placementRoutes } from './api/routes/placement.js';
 import { poolRoutes } from './api/routes/pools.js';
 import { summaryRoutes } from './api/routes/summary.js';
 import type { RouteModule } from './api/server.js';
-import { MqttBridge, mqttSettingsFromEnv } from './bus/mqtt-bridge.js';
+import { MqttFeature } from './bus/mqtt-feature.js';
 import { mqttRoutes } from './api/routes/mqtt.js';
 import { CatalogFeature, catalogRouteModule } from './catalog/index.js';
 import { DevicesFeature } from './devices/index.js';
@@ -21,7 +21,6 @@ export function featureRoutes(): RouteModule[] {
 
 /** In start order: apps need the catalog, devices and pooling running. */
 export function featureExtensions(env: NodeJS.ProcessEnv = process.env): HubExtension[] {
-  // MQTT is off unless a broker is configured, and last: it publishes what the others hold.
-  const mqtt = mqttSettingsFromEnv(env);
-  return [new DevicesFeature(), new PoolingFeature(), new CatalogFeature(), new AppsFeature(), ...(mqtt ? [new MqttBridge(mqtt)] : [])];
+  // MQTT last: it publishes what the others hold (and stays off until a broker is configured).
+  return [new DevicesFeature(), new PoolingFeature(), new CatalogFeature(), new AppsFeature(), new MqttFeature(env)];
 }

@@ -122,6 +122,9 @@ export class Hub {
 
     const { app } = createApp(this, { uiDir: layout.uiDir, routeModules: this.opts.routeModules });
     this.server = createServer(app);
+    // Longer than the usual client keep-alive, so a client never sends on a socket the hub is closing.
+    this.server.keepAliveTimeout = 65_000;
+    this.server.headersTimeout = 66_000;
     this.sockets = new SocketHub(this.server, this);
     this.bus.onAny((payload, type) => {
       if (type !== 'device.metrics') this.sockets.io.to('events').emit('event', { type, payload, at: Date.now() });

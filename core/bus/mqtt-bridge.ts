@@ -118,7 +118,7 @@ export class MqttBridge implements HubExtension {
 
   async start(hub: Hub): Promise<void> {
     this.hub = hub;
-    hub.services.mqtt = this;
+    hub.services.mqtt ??= this;
     const s = this.settings;
     const opts: IClientOptions = {
       clientId: s.clientId,

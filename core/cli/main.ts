@@ -9,6 +9,7 @@ import * as db from './commands/db.js';
 import * as devices from './commands/devices.js';
 import * as devicesSnapshot from './commands/devices-snapshot.js';
 import * as install from './commands/install.js';
+import * as mqtt from './commands/mqtt.js';
 import * as place from './commands/place.js';
 import * as plugins from './commands/plugins.js';
 import * as pools from './commands/pools.js';
@@ -29,7 +30,7 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (s, write) => write(`warren: ${s.replace(/^error: /, '')}`) });
   const cli = createCliContext(() => program.opts() as GlobalOptions);
   // `devices` before `devices-snapshot`, which adds its subcommand to the group made here.
-  for (const m of [serve, catalog, devices, devicesSnapshot, place, plugins, pools, db, summary, tokens]) m.register(program, cli);
+  for (const m of [serve, catalog, devices, devicesSnapshot, place, plugins, pools, db, summary, install, apps, mqtt, tokens]) m.register(program, cli);
   return program;
 }
 

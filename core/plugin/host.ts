@@ -314,7 +314,9 @@ export class PluginHost {
   /** Starts every stored, enabled instance (concurrently: one slow device must not hold up the rest). */
   async startInstances(): Promise<void> {
     const stored = await this.opts.persistence.list();
-    await Promise.all(stored.filter((s) => s.enabled).map((s) => this.startInstance(this.track(s))));
+    // Instances created meanwhile (by an extension during start) are already running: leave them.
+    const fresh = stored.filter((s) => s.enabled && (this.instances.get(s.id)?.info.state ?? 'stopped') === 'stopped');
+    await Promise.all(fresh.map((s) => this.startInstance(this.track(s))));
   }
 
   private track(stored: StoredInstance): LiveInstance {

@@ -200,6 +200,29 @@ t.test('a broker restart is survived: retained state comes back', async (t) => {
   t.ok(th.hub.services.mqtt);
 });
 
+t.test('the broker can be configured from the API (and CLI): stored, password never shown', async (t) => {
+  const env = needServices(t, 'mosquitto');
+  if (!env) return;
+  const broker = await startBroker(env.mosquitto!.bin, USERS, ACL);
+  t.teardown(() => broker.stop());
+  const { MqttFeature } = await import('../../../../core/bus/mqtt-feature.js');
+  const th = await startTestHub(t, { env: { WARREN_ADMIN_PASSWORD: PASSWORD }, hub: { routeModules: featureRoutes(), extensions: [new MqttFeature({})] } });
+  const token = await adminToken(th, PASSWORD);
+  t.equal((await th.call('GET', '/api/mqtt', { token })).body.enabled, false, 'off until configured');
+  const bad = await th.call('PUT', '/api/mqtt', { token, body: { enabled: true, url: 'http://nope' } });
+  t.equal(bad.status, 400);
+  const set = await th.call('PUT', '/api/mqtt', { token, body: { enabled: true, url: broker.url, username: 'warren', password: USERS.warren } });
+  t.equal(set.status, 200, JSON.stringify(set.body));
+  await until('connected', async () => (await th.call('GET', '/api/mqtt', { token })).body.connected === true, 30_000);
+  t.equal(retained(broker, 'ha', 'warren/status'), 'online');
+  const shown = await th.call('GET', '/api/mqtt', { token });
+  t.equal(shown.body.source, 'stored');
+  t.notOk(JSON.stringify(shown.body).includes(USERS.warren), 'the password is never shown');
+  const off = await th.call('PUT', '/api/mqtt', { token, body: { enabled: false } });
+  t.equal(off.body.enabled, false);
+  await until('offline after disabling', async () => retained(broker, 'ha', 'warren/status') === 'offline', 30_000);
+});
+
 t.test('killing the hub makes the broker publish offline (last will)', async (t) => {
   const env = needServices(t, 'mosquitto');
   if (!env) return;
