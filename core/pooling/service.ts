@@ -233,7 +233,7 @@ export class PoolingService {
   }
 
   /** Creates a server as a journaled operation; undone completely (container, volume, secret, row) on failure. */
-  private async createServer(input: { device: string; engine: DatabaseEngine; mode: 'pooled' | 'dedicated'; app?: string; ref?: string; need?: DatabaseNeed }, onProgress?: OnProgress): Promise<DbServer> {
+  async createServer(input: { device: string; engine: DatabaseEngine; mode: 'pooled' | 'dedicated'; app?: string; ref?: string; need?: DatabaseNeed }, onProgress?: OnProgress): Promise<DbServer> {
     const ns = this.opts.namespace ?? 'warren';
     const project = input.mode === 'pooled' ? pooledProject(input.engine, ns) : dedicatedProject(input.app!, input.ref!, ns);
     const driver = await this.driver(input.engine);
@@ -478,7 +478,6 @@ export class PoolingService {
     return file;
   }
 
-  createServerStep = (input: Parameters<PoolingService['createServer']>[0]) => this.createServer(input);
 }
 
 function urlOf(live: Live, database: string, user: string, pw: string) {
@@ -544,7 +543,7 @@ const PROVISION_STEPS: StepDef<PoolingService>[] = [
     name: 'dedicated server',
     run: async (s, d) => {
       if (d.mode !== 'dedicated') return;
-      const row = await s.createServerStep({ device: str(d, 'device'), engine: d.engine as DatabaseEngine, mode: 'dedicated', app: str(d, 'app'), ref: str(d, 'ref'), need: d.need as DatabaseNeed });
+      const row = await s.createServer({ device: str(d, 'device'), engine: d.engine as DatabaseEngine, mode: 'dedicated', app: str(d, 'app'), ref: str(d, 'ref'), need: d.need as DatabaseNeed });
       return { server: row.id, serverCreated: true };
     },
     undo: async (s, d) => {
@@ -638,7 +637,7 @@ const MOVE_STEPS: StepDef<PoolingService>[] = [
     name: 'target server',
     run: async (s, d) => {
       if (d.to === 'pool') return { target: (await s.pooledServer(str(d, 'device'), d.engine as DatabaseEngine)).row.id };
-      const row = await s.createServerStep({ device: str(d, 'device'), engine: d.engine as DatabaseEngine, mode: 'dedicated', app: str(d, 'app'), ref: str(d, 'ref') });
+      const row = await s.createServer({ device: str(d, 'device'), engine: d.engine as DatabaseEngine, mode: 'dedicated', app: str(d, 'app'), ref: str(d, 'ref') });
       return { target: row.id, targetCreated: true };
     },
     undo: async (s, d) => {

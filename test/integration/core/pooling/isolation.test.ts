@@ -25,8 +25,7 @@ function asApp(runtime: Runtime, project: string, engine: DatabaseEngine, c: { u
 const runtimes: Runtime[] = podman ? ['docker', 'podman'] : ['docker'];
 
 if (env) {
-  for (const runtime of runtimes)
-  for (const engine of ['postgres', 'mariadb'] as const) {
+  for (const [runtime, engine] of runtimes.flatMap((r) => (['postgres', 'mariadb'] as const).map((e) => [r, e] as const))) {
     t.test(`${runtime}, ${engine}: two apps share one server and are isolated; removal leaves nothing`, async (t) => {
       const f = await poolFixture(t, env, { runtime });
       await f.addApp('notes');
