@@ -1,0 +1,98 @@
+// Memory of N apps' databases: each app with its own dedicated server versus one shared server holding
+// all N databases, both sets running side by side in one run, idle and then under the same light steady
+// workload (one persistent session per database, an insert and a count every 0.5 s). Memory is the sum
+// of the servers' container memory without inactive file cache (ContainerHost.containerStats), the
+// workload's client container excluded. Servers come from PoolingService.ensureDatabase, as for apps.
+// Run: npx tsx bench/pool-ram.ts [engine] [sizes, e.g. 5,10]     (needs the local Docker and the test images)
+// Target: pooled/dedicated <= 0.30 at 5 apps.
+import { execFileSync } from 'node:child_process';
+import type { DatabaseEngine } from '../core/providers/database-pool.js';
+import type { EnsureResult } from '../core/pooling/index.js';
+import { readState } from '../test/helpers/services.js';
+import { poolFixture } from '../test/integration/core/pooling/fixture.js';
+
+const engines = (process.argv[2] && process.argv[2] !== 'all' ? [process.argv[2]] : ['postgres', 'mariadb']) as DatabaseEngine[];
+const sizes = (process.argv[3] ?? '5,10').split(',').map(Number);
+const CLIENT_IMAGE = readState().images?.demo ?? 'warren-test/demo:latest';
+const CLIENT = 'wn-bench-pool-client';
+const MiB = 1024 * 1024;
+const SETTLE_MS = 15_000;
+const WORKLOAD_MS = 30_000;
+const state = readState();
+if (!state.docker) {
+  console.error('no Docker in the test-env state file; run: sudo bash scripts/test-env.sh up');
+  process.exit(2);
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const docker = (...args: string[]) => execFileSync('docker', args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
+
+function startWorkload(engine: DatabaseEngine, dbs: EnsureResult[]): void {
+  docker('rm', '-f', CLIENT);
+  docker('run', '-d', '--name', CLIENT, '--network', dbs[0]!.database.network!, CLIENT_IMAGE, 'sleep', '100000');
+  for (const n of new Set(dbs.map((d) => d.database.network!))) if (n !== dbs[0]!.database.network) docker('network', 'connect', n, CLIENT);
+  for (const { database: c } of dbs) {
+    const script =
+      engine === 'postgres'
+        ? 'psql -q "$URL" -c "CREATE TABLE IF NOT EXISTS bench (id serial PRIMARY KEY, v text)" && ' +
+          'while :; do echo "INSERT INTO bench (v) VALUES (md5(random()::text)); SELECT count(*) FROM bench;"; sleep 0.5; done | psql -q "$URL" >/dev/null'
+        : 'mariadb -h "$H" -u "$U" "$D" -e "CREATE TABLE IF NOT EXISTS bench (id int AUTO_INCREMENT PRIMARY KEY, v text)" && ' +
+          'while :; do echo "INSERT INTO bench (v) VALUES (MD5(RAND())); SELECT COUNT(*) FROM bench;"; sleep 0.5; done | mariadb -h "$H" -u "$U" "$D" >/dev/null';
+    docker('exec', '-d', '-e', `URL=${c.url}`, '-e', `H=${c.host}`, '-e', `U=${c.user}`, '-e', `D=${c.database}`, '-e', `MYSQL_PWD=${c.password}`, CLIENT, 'sh', '-c', script);
+  }
+}
+
+const teardowns: (() => unknown)[] = [];
+const rows: string[] = [];
+try {
+  const f = await poolFixture({ teardown: (fn) => teardowns.push(fn) }, state);
+  const host = f.pooling.hostFor(f.device);
+  /** Mean over three samples of the summed memory of each set's server containers. */
+  const measure = async (pooledProject: string, dedicatedProjects: Set<string>) => {
+    let pooled = 0;
+    let dedicated = 0;
+    for (let i = 0; i < 3; i++) {
+      const stats = await host.containerStats!();
+      pooled += stats.filter((s) => s.project === pooledProject).reduce((n, s) => n + s.memoryBytes, 0);
+      dedicated += stats.filter((s) => s.project && dedicatedProjects.has(s.project)).reduce((n, s) => n + s.memoryBytes, 0);
+      await sleep(2000);
+    }
+    return { pooled: pooled / 3, dedicated: dedicated / 3 };
+  };
+  for (const engine of engines) {
+    for (const n of sizes) {
+      const pooled: EnsureResult[] = [];
+      const dedicated: EnsureResult[] = [];
+      for (let i = 0; i < n; i++) {
+        for (const mode of ['pooled', 'dedicated'] as const) {
+          const app = `ram-${mode}-${i}`;
+          await f.addApp(app);
+          const r = await f.pooling.ensureDatabase({ device: f.device, app, need: { ref: 'main', engine, dedicated: mode === 'dedicated' } });
+          (mode === 'pooled' ? pooled : dedicated).push(r);
+        }
+      }
+      const pooledProject = pooled[0]!.database.network!;
+      const dedicatedProjects = new Set(dedicated.map((d) => d.database.network!));
+      await sleep(SETTLE_MS);
+      const idle = await measure(pooledProject, dedicatedProjects);
+      startWorkload(engine, [...pooled, ...dedicated]);
+      await sleep(WORKLOAD_MS);
+      const busy = await measure(pooledProject, dedicatedProjects);
+      docker('rm', '-f', CLIENT);
+      for (const [label, m] of [['idle', idle], ['light workload', busy]] as const) {
+        const line = `${engine} ${String(n).padStart(2)} apps ${label.padEnd(14)}: shared ${(m.pooled / MiB).toFixed(1)} MiB, dedicated ${(m.dedicated / MiB).toFixed(1)} MiB, ratio pooled/dedicated ${(m.pooled / m.dedicated).toFixed(3)}, saved ${(100 * (1 - m.pooled / m.dedicated)).toFixed(0)} %`;
+        console.log(line);
+        rows.push(line);
+      }
+      for (let i = 0; i < n; i++) for (const mode of ['pooled', 'dedicated']) await f.pooling.releaseDatabase({ app: `ram-${mode}-${i}`, ref: 'main' });
+    }
+  }
+  console.log('\nsummary (memory without inactive file cache, measured from container stats; target <= 0.30 at 5 apps):');
+  for (const r of rows) console.log(`  ${r}`);
+} finally {
+  try {
+    docker('rm', '-f', CLIENT);
+  } catch {
+    // already gone
+  }
+  for (const fn of teardowns.reverse()) await fn();
+}
