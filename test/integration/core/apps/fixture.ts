@@ -65,7 +65,8 @@ export async function appsHub(t: { teardown(fn: () => unknown): void }, state: T
   }
   await until('fresh metrics from every device', async () => {
     const snap = (await api('GET', '/api/devices/snapshot')).body;
-    return snap.devices?.length === bodies.length && snap.devices.every((d: { online: boolean; metricsAgeSeconds: number | null }) => d.online && d.metricsAgeSeconds !== null);
+    return snap.devices?.length === bodies.length && snap.devices.every((d: { online: boolean; metricsAgeSeconds: number | null; memory: { availableBytes: number }; storage: { availableBytes: number } }) =>
+      d.online && d.metricsAgeSeconds !== null && d.memory.availableBytes > 0 && d.storage.availableBytes > 0);
   }, 120_000);
   return { th, api, finish };
 }
