@@ -166,9 +166,12 @@ t.test('devices, dashboard, install wizard, apps, logs and removal', async (t) =
     const appPage = await popup;
     await until('the app answers', async () => {
       await appPage.goto(href).catch(() => undefined);
-      return /Hello from the browser test/.test((await appPage.textContent('body').catch(() => '')) ?? '');
-    }, 60_000);
-    t.pass(`the app opened at ${href} shows its greeting`);
+      return /connected: yes/.test((await appPage.textContent('body').catch(() => '')) ?? '');
+    }, 90_000);
+    t.pass(`the app opened at ${href} and reaches its database`);
+    const installed = (await api('GET', '/api/apps')).body.apps[0];
+    t.equal(installed.inputs.GREETING, 'Hello from the browser test', 'the form\'s input reached the app');
+    t.equal(installed.device, chosen, 'installed on the recommended device');
     await appPage.close();
     await page.getByRole('button', { name: 'Follow logs' }).click();
     await until('log lines', async () => /web \|/.test((await page.getByRole('log').textContent()) ?? ''), 30_000);

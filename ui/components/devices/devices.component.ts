@@ -118,12 +118,12 @@ export class WnDevices extends LitElement {
           ? html`<p>No devices yet. Add the machines Warren should run apps on.</p>`
           : html`<table>
               <thead><tr><th>Device</th><th>State</th><th class="hide-narrow">Connection</th><th class="hide-narrow">RAM</th><th class="hide-narrow">CPU</th><th><span class="sr-only">Actions</span></th></tr></thead>
-              <tbody>${this.devices.map((d) => html`<tr data-device=${d.id} class=${d.state === 'fresh' ? '' : 'stale'}>
+              <tbody>${this.devices.map((d) => html`<tr data-device=${d.id} data-state=${d.state}>
                 <td><a href="#/devices/${encodeURIComponent(d.id)}">${d.name}</a>${d.cordoned ? html` <span class="badge state-stale">cordoned</span>` : ''}<br><small class="muted">${d.engine}${d.arch ? ` · ${d.arch}` : ''}</small></td>
                 <td><span class="badge state-${d.state}">${d.state}</span><br><small class="muted">${d.message}</small></td>
                 <td class="hide-narrow">${d.connection.type}${d.connection.host ? ` ${d.connection.host}:${d.connection.port}` : d.connection.socketPath ? ` ${d.connection.socketPath}` : ''}</td>
-                <td class="hide-narrow">${d.figures?.memory ? html`${bytes(d.figures.memory.usedBytes)} / ${bytes(d.figures.memory.totalBytes)}` : '—'}</td>
-                <td class="hide-narrow">${d.figures?.cpu ? html`${percent(d.figures.cpu.utilisation)} <small class="muted">(${age(d.figures.cpu.ageSeconds)})</small>` : '—'}</td>
+                <td class="hide-narrow ${d.state === 'fresh' ? '' : 'stale'}">${d.figures?.memory ? html`${bytes(d.figures.memory.usedBytes)} / ${bytes(d.figures.memory.totalBytes)}` : '—'}</td>
+                <td class="hide-narrow ${d.state === 'fresh' ? '' : 'stale'}">${d.figures?.cpu ? html`${percent(d.figures.cpu.utilisation)} <small class="muted">(${age(d.figures.cpu.ageSeconds)})</small>` : '—'}</td>
                 <td class="row">
                   <button class="secondary" ?disabled=${this.busy === d.id} @click=${() => this.act(d, d.cordoned ? 'uncordon' : 'cordon')} aria-label="${d.cordoned ? 'Uncordon' : 'Cordon'} ${d.name}">${d.cordoned ? 'Uncordon' : 'Cordon'}</button>
                   <button class="danger" ?disabled=${this.busy === d.id} @click=${() => this.act(d, 'remove')} aria-label="Remove ${d.name}">Remove</button>
