@@ -25,8 +25,8 @@ function connection(): Socket {
   });
   s.on('update', (msg: { room: string; revision: number; data: unknown }) => {
     for (const e of entries) {
-      if (e.room !== msg.room) continue;
-      if (msg.revision <= e.revision) continue;
+      // Before its snapshot arrives a subscription has nothing to apply an update to.
+      if (e.room !== msg.room || e.revision < 0 || msg.revision <= e.revision) continue;
       if (msg.revision !== e.revision + 1) resubscribe(e);
       else {
         e.revision = msg.revision;
@@ -45,6 +45,7 @@ function connection(): Socket {
 }
 
 function resubscribe(e: Entry): void {
+  e.revision = -1;
   connection().emit('subscribe', { room: e.room }, (reply: Reply<{ room: string; revision: number; snapshot: unknown }>) => {
     if (!entries.has(e)) return;
     if (!reply.ok) {
