@@ -14,7 +14,8 @@ import { PoolingFeature } from '../../../../core/pooling/index.js';
 import { adminToken, startTestHub } from '../../../helpers/hub.js';
 import { freePort, publish, retained, startBroker, subscribe, type Broker } from '../../../helpers/mosquitto.js';
 import { needServices } from '../../../helpers/services.js';
-import { TEST_REWRITES, until } from '../apps/fixture.js';
+import { TEST_REWRITES } from '../apps/fixture.js';
+import { until } from '../../../helpers/wait.js';
 
 const PASSWORD = 'correct horse battery';
 const USERS = { warren: 'hub-pass-1', ha: 'ha-pass-2', intruder: 'intruder-pass-3', spy: 'spy-pass-4' };

@@ -14,6 +14,7 @@ import { featureRoutes } from '../../../../core/features.js';
 import { parseSnapshot } from '../../../../core/placement/index.js';
 import { adminToken, startTestHub, type TestHub } from '../../../helpers/hub.js';
 import { needServices, type TestEnvState } from '../../../helpers/services.js';
+import { until } from '../../../helpers/wait.js';
 
 const PASSWORD = 'correct horse battery';
 const INTERVAL_MS = 1_000;
@@ -40,20 +41,6 @@ async function onceMoreIfReset<T>(fn: () => Promise<T>, isReset = (e: unknown) =
   }
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 /** Nothing in the hub's log at error level, and no unhandled or uncaught anything. */
 function assertCleanLog(t: Test, th: TestHub): void {
