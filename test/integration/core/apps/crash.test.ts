@@ -163,6 +163,9 @@ async function installed(t: Test, h: RunningHub): Promise<void> {
   t.match(page, /database: /, 'and healthy: its page reaches its database');
 }
 
+// 20 boundaries, each two real hub starts: well past the suite's default per-file timeout on a busy machine.
+t.setTimeout(45 * 60_000);
+
 t.test('a hub killed at every step boundary of install and remove recovers to installed or absent', async (t) => {
   const state = needServices(t, 'docker', 'images');
   if (!state) return;
