@@ -187,6 +187,12 @@ t.test('devices, dashboard, install wizard, apps, logs and removal', async (t) =
     await page.goto(`${th.url}/#/events`);
     await page.locator('tbody tr').first().waitFor();
     await shoot(page, 'events');
+    await page.getByLabel('Domain').selectOption('app');
+    await until('only app events listed', async () => {
+      const types = await page.locator('wn-events tbody tr td:nth-child(2)').allTextContents();
+      return types.length > 0 && types.every((x) => x.startsWith('app.')) && types;
+    }, 15_000);
+    t.pass('the event list filters by domain');
 
     await page.goto(`${th.url}/#/apps`);
     await page.locator('tr[data-app]').first().waitFor();

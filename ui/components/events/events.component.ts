@@ -5,7 +5,7 @@ import { time } from '../../data/format.js';
 import { onEvent } from '../../data/socket.js';
 import { shared } from '../shared/shared.styles.js';
 
-const DOMAINS = ['', 'device', 'app', 'plugin', 'pool', 'auth', 'catalog'];
+const DOMAINS = ['', 'device', 'app', 'operation', 'plugin', 'provider', 'auth', 'hub'];
 
 /** Recent hub events, newest first, filterable by domain and text; new ones arrive live. */
 export class WnEvents extends LitElement {
@@ -17,17 +17,26 @@ export class WnEvents extends LitElement {
   text = '';
   error = '';
   private stop?: () => void;
+  private reload?: ReturnType<typeof setTimeout>;
 
   override connectedCallback(): void {
     super.connectedCallback();
     this.domain = this.query.get('domain') ?? '';
     void this.load();
-    // A live event has no id yet; the list is read again so that ids and filters stay right.
-    this.stop = onEvent(() => void this.load());
+    // A live event has no id yet; the list is read again (at most once a second, events come in bursts)
+    // so that ids and filters stay right.
+    this.stop = onEvent(() => {
+      this.reload ??= setTimeout(() => {
+        this.reload = undefined;
+        void this.load();
+      }, 1000);
+    });
   }
 
   override disconnectedCallback(): void {
     this.stop?.();
+    clearTimeout(this.reload);
+    this.reload = undefined;
     super.disconnectedCallback();
   }
 
