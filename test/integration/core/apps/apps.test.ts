@@ -53,6 +53,21 @@ t.test('install, operate and remove warren-demo with a pooled database', async (
     t.same(await leftovers(docker, 'warren-warren-demo'), [], 'nothing on the engine');
   });
 
+  t.test('POST /api/placement ranks the live inventory for a catalog app', async (t) => {
+    const r = await api('POST', '/api/placement', { app: 'warren-demo', weights: { ram: 100 } });
+    t.equal(r.status, 200);
+    t.equal(r.body.recommended, 'local');
+    t.equal(r.body.weights.ram, 100);
+    t.same(r.body.candidates.map((c: { device: string; eligible: boolean }) => [c.device, c.eligible]), [['local', true]]);
+    t.equal((await api('POST', '/api/placement', { app: 'no-such-app' })).status, 404);
+    t.equal((await api('POST', '/api/placement', {})).status, 400);
+    t.equal((await api('POST', '/api/placement', { app: 'warren-demo', weights: { speed: 1 } })).status, 400);
+    t.equal((await api('POST', '/api/placement', { app: 'warren-demo', freshnessLimitSeconds: -1 })).status, 400);
+    const huge = await api('POST', '/api/placement', { requirements: { memoryBytes: 2 ** 50, diskBytes: 0 } });
+    t.equal(huge.body.recommended, null, 'explicit requirements are ranked too');
+    t.match(huge.body.candidates[0].reasons[0].code, 'RAM');
+  });
+
   let opId = '';
   t.test('install onto the recommended device, with progress', async (t) => {
     const progress: string[] = [];
