@@ -66,7 +66,10 @@ export function createApp(hub: Hub, opts: { uiDir?: string; routeModules?: Route
 
   const uiDir = opts.uiDir;
   if (uiDir && existsSync(join(uiDir, 'index.html'))) {
-    app.use(express.static(uiDir, { index: 'index.html', maxAge: '1h', setHeaders: (res, path) => { if (path.endsWith('.html')) res.setHeader('Cache-Control', 'no-cache'); } }));
+    app.use(express.static(uiDir, { index: 'index.html', maxAge: '1h', setHeaders: (res, path) => {
+      // Entry files keep their names across upgrades: revalidate them. Chunks carry a content hash.
+      if (path.endsWith('.html') || path.endsWith('/app.js') || path.endsWith('.map')) res.setHeader('Cache-Control', 'no-cache');
+    } }));
     app.get(/^\/(?!api\/|socket\.io\/|metrics).*/, (_req, res) => res.sendFile(join(uiDir, 'index.html')));
   } else {
     app.get('/', (_req, res) => {
