@@ -67,20 +67,9 @@ export function deviceBodies(state: TestEnvState): Record<string, unknown>[] {
   ];
 }
 
-export async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
+// One polling helper for every suite; re-exported for the suites that import it from here.
+import { until } from '../../helpers/wait.js';
+export { until };
 
 /** A TCP relay in front of an address that the test can cut: a device going away without touching the shared one. */
 export async function relay(t: Teardown, host: string, port: number): Promise<{ port: number; cut(): Promise<void> }> {

@@ -19,20 +19,9 @@ export interface AppsHub {
   finish(operation: string, timeoutMs?: number): Promise<any>;
 }
 
-export async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
+// One polling helper for every suite; re-exported for the suites that import it from here.
+import { until } from '../../../helpers/wait.js';
+export { until };
 
 /**
  * `devices`: the `POST /api/devices` bodies to add (the local Docker as `local` by default); the hub
