@@ -1,35 +1,9 @@
 // Installed apps, their operations, placement and logs over REST; the `apps` and `operation:<id>` rooms carry live changes.
 import { HubError, request } from './api.js';
 
-export interface AppView {
-  id: string;
-  catalogId: string;
-  catalogVersion: string;
-  title?: string;
-  device: string | null;
-  status: string;
-  inputs: Record<string, unknown>;
-  project: string;
-  operation?: string;
-  createdAt: number;
-  updatedAt: number;
-}
-
-export interface AppDetail extends AppView {
-  services: { service: string; state: string; health: string; image: string; ports: { target: number; published?: number; protocol: string }[] }[];
-  statusError?: string;
-}
-
-export interface OperationView {
-  id: string;
-  kind: string;
-  target: string;
-  state: 'pending' | 'running' | 'done' | 'failed' | 'rolled_back';
-  steps: { name: string; state: string; error?: string }[];
-  currentStep: number | null;
-  error: string | null;
-  progress?: { step: string; message: string; fraction: number };
-}
+// The hub's own view types (type-only: nothing of core reaches the bundle).
+export type { AppDetail, AppView, OperationView } from '../../core/apps/service.js';
+import type { AppDetail, AppView, OperationView } from '../../core/apps/service.js';
 
 export interface CriterionResult { value: number | null; score: number; weight: number; contribution: number; need?: number; note?: string }
 
