@@ -5,6 +5,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WarrenError, describeError, type ErrorDetail } from '../errors.js';
+import { parseGitLocation, syncGit } from './git.js';
 import { importFromDirectory, importFromText } from './importers/index.js';
 import { loadManifest } from './loader.js';
 import { APP_ID_PATTERN, type AppManifest } from './types.js';
@@ -13,9 +14,13 @@ import { APP_ID_PATTERN, type AppManifest } from './types.js';
  * A folder holds native apps (`<dir>/apps/<id>/compose.yaml` or `<dir>/<id>/compose.yaml`) or a foreign
  * catalog the importers understand. An HTTP(S) URL serves a native index (`{"apps":[{"id","compose",
  * "icon"?}]}`, paths relative to the index) or a foreign catalog (e.g. Portainer templates JSON).
- * Git stores are not fetched directly: clone them and add the folder.
+ * A git store (`https://…/x.git`, `git@host:x.git`, `file:///…/x.git`, optionally `#branch`) is cloned
+ * shallowly into `path` and fetched on every refresh; it then loads like a folder.
  */
-export type CatalogSource = { id: string; kind: 'folder'; path: string } | { id: string; kind: 'http'; url: string };
+export type CatalogSource =
+  | { id: string; kind: 'folder'; path: string }
+  | { id: string; kind: 'http'; url: string }
+  | { id: string; kind: 'git'; url: string; path: string };
 
 export interface CatalogEntry {
   manifest: AppManifest;
@@ -29,11 +34,15 @@ export interface CatalogEntry {
 }
 
 export interface CatalogProblem {
-  /** `invalid`: the app could not be loaded; `shadowed`: an earlier source already has its id. */
-  kind: 'invalid' | 'shadowed';
+  /**
+   * `invalid`: the app could not be loaded; `shadowed`: an earlier source already has its id;
+   * `fetch`: a git source could not be fetched (its last good copy, if any, is still used).
+   */
+  kind: 'invalid' | 'shadowed' | 'fetch';
   source: string;
   location: string;
   message: string;
+  hint?: string;
   details?: ErrorDetail[];
 }
 
@@ -106,6 +115,7 @@ export class Catalog {
   private readonly timeoutMs: number;
   private entries = new Map<string, CatalogEntry>();
   private loadProblems: CatalogProblem[] = [];
+  private refreshing?: Promise<{ apps: number; problems: CatalogProblem[] }>;
 
   constructor(opts: { sources?: CatalogSource[]; fetch?: typeof fetch; timeoutMs?: number } = {}) {
     this.sources = opts.sources ?? [{ id: 'curated', kind: 'folder', path: defaultCatalogDir() }];
@@ -113,17 +123,36 @@ export class Catalog {
     this.timeoutMs = opts.timeoutMs ?? 15_000;
   }
 
-  /** Reloads every source; the first source to offer an id wins, later duplicates are problems. */
+  /**
+   * Reloads every source; the first source to offer an id wins, later duplicates are problems.
+   * A refresh asked for while one runs waits for it and then runs once more (git checkouts are not shared).
+   */
   async refresh(signal?: AbortSignal): Promise<{ apps: number; problems: CatalogProblem[] }> {
+    const previous = this.refreshing;
+    const run = (async () => {
+      if (previous) await previous.catch(() => undefined);
+      return this.refreshNow(signal);
+    })();
+    this.refreshing = run;
+    try {
+      return await run;
+    } finally {
+      if (this.refreshing === run) this.refreshing = undefined;
+    }
+  }
+
+  private async refreshNow(signal?: AbortSignal): Promise<{ apps: number; problems: CatalogProblem[] }> {
     const entries = new Map<string, CatalogEntry>();
     const problems: CatalogProblem[] = [];
     for (const source of this.sources) {
       let loaded: CatalogEntry[];
       try {
-        loaded = source.kind === 'folder' ? await this.loadFolder(source, problems) : await this.loadHttp(source, problems, signal);
+        if (source.kind === 'folder') loaded = await this.loadFolder(source, problems);
+        else if (source.kind === 'git') loaded = await this.loadGit(source, problems, signal);
+        else loaded = await this.loadHttp(source, problems, signal);
       } catch (e) {
         const d = describeError(e);
-        problems.push({ kind: 'invalid', source: source.id, location: source.kind === 'folder' ? source.path : source.url, message: d.message, ...(d.details ? { details: d.details } : {}) });
+        problems.push({ kind: 'invalid', source: source.id, location: source.kind === 'folder' ? source.path : source.url, message: d.message, ...(d.hint ? { hint: d.hint } : {}), ...(d.details ? { details: d.details } : {}) });
         continue;
       }
       for (const entry of loaded) {
@@ -207,6 +236,27 @@ export class Catalog {
       }
     }
     return out;
+  }
+
+  /** Fetches the store, then loads its checkout as a folder; a failed fetch falls back to the last good copy. */
+  private async loadGit(source: Extract<CatalogSource, { kind: 'git' }>, problems: CatalogProblem[], signal?: AbortSignal): Promise<CatalogEntry[]> {
+    const loc = parseGitLocation(source.url);
+    try {
+      await syncGit(loc, source.path, { timeoutMs: Math.max(this.timeoutMs, 60_000), ...(signal ? { signal } : {}) });
+    } catch (e) {
+      const d = describeError(e);
+      const kept = existsSync(join(source.path, '.git'));
+      problems.push({
+        kind: 'fetch',
+        source: source.id,
+        location: source.url,
+        message: kept ? `${d.message} (the last fetched copy is still used)` : `${d.message} (nothing fetched yet, so the source offers no apps)`,
+        ...(d.hint ? { hint: d.hint } : {}),
+        ...(d.details ? { details: d.details } : {}),
+      });
+      if (!kept) return [];
+    }
+    return this.loadFolder({ id: source.id, kind: 'folder', path: source.path }, problems);
   }
 
   private async fetchText(url: string, signal?: AbortSignal): Promise<string> {

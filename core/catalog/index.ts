@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { WarrenError } from '../errors.js';
 import type { Hub, HubExtension } from '../hub.js';
 import { Catalog, defaultCatalogDir, type CatalogSource } from './catalog.js';
+import { gitCheckoutDir, isGitLocation, parseGitLocation } from './git.js';
 import { catalogRoutes } from './routes.js';
 
 export { Catalog, defaultCatalogDir, summarise, type AppSummary, type CatalogEntry, type CatalogProblem, type CatalogSource } from './catalog.js';
@@ -17,18 +18,26 @@ export type { AppManifest } from './types.js';
 
 const DEFAULT_REFRESH_MINUTES = 60;
 
-/** Curated apps first (their ids win), then imported ones, then each extra folder or http(s) URL in order. */
+/**
+ * Curated apps first (their ids win), then imported ones, then each extra folder, http(s) URL or git store
+ * in order. Git stores are checked out under `<dataDir>/catalog/git/`; a bad git URL throws with its reason.
+ */
 export function catalogSources(dataDir: string, extra: string[] = []): CatalogSource[] {
   const out: CatalogSource[] = [{ id: 'curated', kind: 'folder', path: defaultCatalogDir() }];
   const imported = join(dataDir, 'catalog', 'imported');
   if (existsSync(imported)) out.push({ id: 'imported', kind: 'folder', path: imported });
   extra.forEach((location, i) => {
+    if (isGitLocation(location)) {
+      const loc = parseGitLocation(location);
+      out.push({ id: `source-${i + 1}`, kind: 'git', url: location, path: gitCheckoutDir(join(dataDir, 'catalog', 'git'), loc) });
+      return;
+    }
     out.push(/^https?:\/\//i.test(location) ? { id: `source-${i + 1}`, kind: 'http', url: location } : { id: `source-${i + 1}`, kind: 'folder', path: resolve(location) });
   });
   return out;
 }
 
-/** WARREN_CATALOG_SOURCES: a JSON array of folders and http(s) URLs, or one per line. */
+/** WARREN_CATALOG_SOURCES: a JSON array of folders, http(s) URLs and git stores, or one per line. */
 export function sourcesFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
   const raw = env.WARREN_CATALOG_SOURCES?.trim();
   if (!raw) return [];
@@ -58,13 +67,13 @@ export class CatalogFeature implements HubExtension {
     const catalog = new Catalog({ sources });
     const refresh = async () => {
       const { apps, problems } = await catalog.refresh();
-      for (const p of problems) hub.logger.warn({ source: p.source, location: p.location, details: p.details }, `catalog: ${p.message}`);
+      for (const p of problems) hub.logger.warn({ source: p.source, location: p.location, details: p.details, hint: p.hint }, `catalog: ${p.message}`);
       hub.logger.info({ apps, problems: problems.length }, 'catalog loaded');
     };
     await refresh();
     hub.services.catalog = catalog;
     const minutes = this.opts.refreshMinutes ?? Number(process.env.WARREN_CATALOG_REFRESH_MINUTES ?? DEFAULT_REFRESH_MINUTES);
-    if (sources.some((s) => s.kind === 'http') && minutes > 0) {
+    if (sources.some((s) => s.kind !== 'folder') && minutes > 0) {
       this.timer = setInterval(() => void refresh().catch((e) => hub.logger.warn({ err: e }, 'catalog refresh failed')), minutes * 60_000);
       this.timer.unref();
     }

@@ -21,7 +21,9 @@ interface BrowseOptions {
 /** Loads the catalog; a manifest that does not validate fails the command after the listing. */
 async function loadCatalog(cli: CliContext, opts: BrowseOptions): Promise<{ catalog: Catalog; failure?: WarrenError }> {
   const catalog = new Catalog({ sources: catalogSources(cli.dataDir(), opts.catalog) });
-  const problems = (await catalog.refresh()).problems.filter((p) => p.kind === 'invalid');
+  const all = (await catalog.refresh()).problems;
+  for (const p of all.filter((x) => x.kind === 'fetch')) process.stderr.write(`warren: warning: ${p.message}${p.hint ? ` (${p.hint})` : ''}\n`);
+  const problems = all.filter((p) => p.kind === 'invalid');
   if (!problems.length) return { catalog };
   const failure = new WarrenError('WARREN_ERR_MANIFEST_INVALID', `${problems.length} catalog problem${problems.length === 1 ? '' : 's'}`, {
     details: problems.flatMap((p) => (p.details?.length ? p.details.map((d) => ({ path: `${p.location}${d.path}`, message: d.message })) : [{ path: p.location, message: p.message }])),
