@@ -9,6 +9,7 @@ import { AppsFeature } from '../../../core/apps/index.js';
 import { CatalogFeature } from '../../../core/catalog/index.js';
 import { DevicesFeature } from '../../../core/devices/index.js';
 import { featureRoutes } from '../../../core/features.js';
+import type { HubExtension } from '../../../core/hub.js';
 import { PoolingFeature } from '../../../core/pooling/index.js';
 import { startTestHub, type TestHub } from '../../helpers/hub.js';
 import type { TestEnvState } from '../../helpers/services.js';
@@ -28,7 +29,7 @@ export function buildUi(): void {
 
 type Teardown = { teardown(fn: () => unknown): void };
 
-export async function uiHub(t: Teardown, opts: { adminPassword?: boolean; pollIntervalMs?: number } = {}): Promise<TestHub> {
+export async function uiHub(t: Teardown, opts: { adminPassword?: boolean; pollIntervalMs?: number; extensions?: HubExtension[] } = {}): Promise<TestHub> {
   buildUi();
   return startTestHub(t, {
     env: opts.adminPassword === false ? {} : { WARREN_ADMIN_PASSWORD: PASSWORD },
@@ -39,6 +40,7 @@ export async function uiHub(t: Teardown, opts: { adminPassword?: boolean; pollIn
         new PoolingFeature({ imageRewrites: REWRITES, healthTimeoutMs: 120_000 }),
         new CatalogFeature(),
         new AppsFeature({ imageRewrites: REWRITES, reconcileIntervalMs: 1_000, healthTimeoutMs: 120_000 }),
+        ...(opts.extensions ?? []),
       ],
     },
   });
@@ -102,6 +104,15 @@ export async function browser(t: Teardown, executablePath: string): Promise<Brow
   });
   t.teardown(() => b.close());
   return b;
+}
+
+/** Logs in as the admin through the login form and waits for the dashboard. */
+export async function logIn(page: Page, url: string): Promise<void> {
+  await page.goto(`${url}/#/dashboard`);
+  await page.getByLabel('User name').fill('admin');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
 }
 
 /** Saves a screenshot of the page under docs/screenshots (PNG, viewport only to stay small). */

@@ -28,7 +28,7 @@ t.test('the dashboard loads at most 150 KB of gzipped JavaScript, and the other 
   t.ok(gz <= BUDGET, `${gz} bytes gzipped <= ${BUDGET}`);
 
   const lazy = Object.keys(meta.outputs).filter((k) => k.endsWith('.js') && !loaded.has(k));
-  for (const page of ['devices', 'catalog', 'install', 'apps', 'databases', 'plugins', 'events']) {
+  for (const page of ['devices', 'catalog', 'install', 'apps', 'databases', 'plugins', 'events', 'settings']) {
     t.ok(lazy.some((k) => k.includes(`/${page}.component-`)), `${page} is a chunk the dashboard does not load`);
   }
 });

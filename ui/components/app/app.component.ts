@@ -17,8 +17,9 @@ const pages: Record<string, { title: string; tag: string; load?: () => Promise<u
   databases: { title: 'Databases', tag: 'wn-databases', load: () => import('../databases/databases.component.js') },
   plugins: { title: 'Plugins', tag: 'wn-plugins', load: () => import('../plugins/plugins.component.js') },
   events: { title: 'Events', tag: 'wn-events', load: () => import('../events/events.component.js') },
+  settings: { title: 'Settings', tag: 'wn-settings', load: () => import('../settings/settings.component.js') },
 };
-const nav = ['dashboard', 'devices', 'catalog', 'apps', 'databases', 'plugins', 'events'];
+const nav = ['dashboard', 'devices', 'catalog', 'apps', 'databases', 'plugins', 'events', 'settings'];
 
 /** The application shell: first-start setup, login, then the navigation and the current page. */
 export class WnApp extends LitElement {
@@ -136,6 +137,7 @@ export class WnApp extends LitElement {
       case 'wn-databases': return html`<wn-databases></wn-databases>`;
       case 'wn-plugins': return html`<wn-plugins></wn-plugins>`;
       case 'wn-events': return html`<wn-events .query=${query}></wn-events>`;
+      case 'wn-settings': return html`<wn-settings></wn-settings>`;
       default: return html`<wn-dashboard></wn-dashboard>`;
     }
   }

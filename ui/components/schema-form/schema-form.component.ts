@@ -15,6 +15,8 @@ export class WnSchemaForm extends LitElement {
     fieldset { border: 1px solid var(--wn-border); border-radius: .5rem; display: grid; gap: .75rem; padding: .75rem; }
     .fields { display: grid; gap: .75rem; }
     textarea { min-height: 4rem; font-family: ui-monospace, monospace; }
+    /* A pasted key is not left readable on screen. */
+    textarea[data-secret] { -webkit-text-security: disc; }
     label.check { display: flex; gap: .5rem; align-items: center; }
   `];
   schema: JsonSchema = {};
@@ -73,14 +75,24 @@ export class WnSchemaForm extends LitElement {
     if (p.type === 'boolean') {
       return html`<label class="check" for=${id}><input id=${id} type="checkbox" data-ptr=${ptr} ?checked=${Boolean(v ?? p.default)}> ${title} ${desc}</label>`;
     }
+    // Keys and certificates are pasted as several lines; a passphrase or password is one.
+    const pem = /PEM|certificate|private key|client key/i.test(title);
     if (p['x-secret']) {
       const stored = this.secretsSet.includes(ptr);
-      return html`<label for=${id}>${title} <small>${stored ? 'stored encrypted; leave empty to keep it' : 'stored encrypted, never shown again'}</small>
-        <textarea id=${id} data-ptr=${ptr} data-secret ?required=${required && !stored} autocomplete="off"></textarea></label>`;
+      const note = html`<small>${stored ? 'stored encrypted; leave empty to keep it' : 'stored encrypted, never shown again'}</small>`;
+      return pem
+        ? html`<label for=${id}>${title} ${note}<textarea id=${id} data-ptr=${ptr} data-secret ?required=${required && !stored} autocomplete="off" spellcheck="false"></textarea></label>`
+        : html`<label for=${id}>${title} ${note}<input id=${id} type="password" data-ptr=${ptr} data-secret ?required=${required && !stored} autocomplete="new-password"></label>`;
+    }
+    if (p.type === 'array') {
+      const list = v ?? p.default;
+      const lines = Array.isArray(list) ? list.map(String).join('\n') : '';
+      return html`<label for=${id}>${title} <small>one per line${p.description ? ` — ${p.description}` : ''}</small>
+        <textarea id=${id} data-ptr=${ptr} data-list ?required=${required} .value=${lines}></textarea></label>`;
     }
     const numeric = p.type === 'integer' || p.type === 'number';
     const value = v ?? p.default;
-    const multiline = !numeric && /PEM|certificate|key/i.test(title);
+    const multiline = !numeric && pem;
     if (multiline) return html`<label for=${id}>${title} ${desc}<textarea id=${id} data-ptr=${ptr} ?required=${required}>${value ?? ''}</textarea></label>`;
     return html`<label for=${id}>${title} ${desc}<input id=${id} data-ptr=${ptr} type=${numeric ? 'number' : p.format === 'uri' ? 'url' : 'text'}
       .value=${value === undefined ? '' : String(value)} ?required=${required}
@@ -101,6 +113,10 @@ export class WnSchemaForm extends LitElement {
     const el = this.renderRoot.querySelector<HTMLInputElement>(`[data-ptr="${ptr}"]`);
     if (!el) return undefined;
     if (el.type === 'checkbox') return el.checked;
+    if (el.hasAttribute('data-list')) {
+      const items = el.value.split('\n').map((l) => l.trim()).filter(Boolean);
+      return items.length ? items.map((x) => (s.items?.type === 'integer' || s.items?.type === 'number' ? Number(x) : x)) : undefined;
+    }
     if (el.value === '') return undefined;
     return s.type === 'integer' || s.type === 'number' ? Number(el.value) : el.value;
   }

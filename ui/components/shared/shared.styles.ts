@@ -14,7 +14,7 @@ export const shared = css`
   button.danger { background: var(--wn-danger); border-color: var(--wn-danger); }
   button:disabled { opacity: .55; cursor: default; }
   :is(button, a, input, select, textarea, summary, [tabindex]):focus-visible { outline: 3px solid var(--wn-focus); outline-offset: 2px; }
-  input, select, textarea { font: inherit; padding: .4rem .5rem; border: 1px solid var(--wn-border); border-radius: .375rem; background: var(--wn-bg); color: var(--wn-fg); }
+  input, select, textarea { font: inherit; font-weight: 400; padding: .4rem .5rem; border: 1px solid var(--wn-border); border-radius: .375rem; background: var(--wn-bg); color: var(--wn-fg); }
   label { display: grid; gap: .25rem; font-weight: 600; }
   label small, .muted { color: var(--wn-muted); font-weight: 400; }
   form { display: grid; gap: .75rem; }
