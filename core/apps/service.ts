@@ -1,7 +1,12 @@
 // Installed apps: install, start, stop, restart, update and remove as journaled operations that run in
 // the background (the caller gets the operation id at once), recovery of what a previous hub left
 // unfinished, and a reconcile loop that keeps each app's status in step with its engine.
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { Catalog, type CatalogEntry } from '../catalog/catalog.js';
+import { loadManifest } from '../catalog/loader.js';
 import { generateSecrets, requirementsOf, resolveStack, validateInputs, type PooledDatabase } from '../catalog/resolve.js';
 import { APP_ID_PATTERN, type AppManifest } from '../catalog/types.js';
 import { describeError, WarrenError } from '../errors.js';
@@ -66,6 +71,17 @@ export interface OperationView {
 
 const ACTIVE: Operation['state'][] = ['pending', 'running'];
 const SECRET_INPUT_PREFIX = 'input:';
+
+/** A manifest as the text kept in the journal and beside the app: its Compose document with `x-warren`. */
+export function manifestText(m: AppManifest): string {
+  return stringify(m.document);
+}
+
+/** The manifest back from `manifestText`; a journal entry that no longer loads is an operation error. */
+export function manifestFrom(text: unknown, what: string): AppManifest {
+  if (typeof text !== 'string') throw new WarrenError('WARREN_ERR_OPERATION', `the journal holds no ${what} manifest`);
+  return loadManifest(text, { source: `journal:${what}` });
+}
 
 export function operationView(op: Operation, progress?: OperationView['progress']): OperationView {
   return {
@@ -312,11 +328,43 @@ export class AppService {
   stop(id: string) { return this.begin(id, STOP); }
   restart(id: string) { return this.begin(id, RESTART); }
 
+  /**
+   * Deploys the catalog's current version of the app. Both manifests go into the journal: the new one so
+   * that a recovered update deploys what was asked for whatever the catalog says by then, the deployed one
+   * so that a failed update can put it back (its data volumes and secrets are never touched).
+   */
   async update(id: string): Promise<{ operation: string; app: string; from: string; to: string }> {
     const a = await this.record(id);
     const m = this.manifest(a.catalogId);
-    const r = await this.begin(id, UPDATE, { fromVersion: a.catalogVersion, toVersion: m.version });
+    let from = await this.deployedManifest(a.id);
+    if (from === undefined && m.version === a.catalogVersion) from = manifestText(m);
+    const r = await this.begin(id, UPDATE, {
+      fromVersion: a.catalogVersion, toVersion: m.version, toManifest: manifestText(m), ...(from !== undefined ? { fromManifest: from } : {}),
+    });
     return { ...r, from: a.catalogVersion, to: m.version };
+  }
+
+  // ---- the deployed manifest -----------------------------------------------------------------------
+
+  private deployedPath(app: string): string {
+    return join(this.hub.config.dataDir, 'apps', app, 'deployed.yaml');
+  }
+
+  /** The manifest the app's running stack was deployed from (written once an install or update ends). */
+  async deployedManifest(app: string): Promise<string | undefined> {
+    const file = this.deployedPath(app);
+    return existsSync(file) ? readFile(file, 'utf8') : undefined;
+  }
+
+  async forgetDeployed(app: string): Promise<void> {
+    await rm(join(this.deployedPath(app), '..'), { recursive: true, force: true });
+  }
+
+  async saveDeployed(app: string, text: string): Promise<void> {
+    const file = this.deployedPath(app);
+    await mkdir(join(file, '..'), { recursive: true, mode: 0o700 });
+    await writeFile(`${file}.tmp`, text, { mode: 0o600 });
+    await rename(`${file}.tmp`, file);
   }
 
   remove(id: string, opts: { removeData?: boolean } = {}) {
@@ -343,10 +391,10 @@ export class AppService {
   // ---- step helpers --------------------------------------------------------------------------------
 
   /** Generated secrets (and secret inputs) as one JSON value in `store.secrets`, written with the app row's reference in one transaction. */
-  async storeSecrets(app: string, catalogId: string, operation: string): Promise<void> {
+  async storeSecrets(app: string, catalogId: string, operation: string, manifest: AppManifest = this.manifest(catalogId)): Promise<void> {
     const row = await this.record(app);
     const existing = row.secretsRef ? (JSON.parse(await this.store.secrets.get(row.secretsRef)) as Record<string, string>) : {};
-    const generated = generateSecrets(this.manifest(catalogId), Object.fromEntries(Object.entries(existing).filter(([k]) => !k.startsWith(SECRET_INPUT_PREFIX))));
+    const generated = generateSecrets(manifest, Object.fromEntries(Object.entries(existing).filter(([k]) => !k.startsWith(SECRET_INPUT_PREFIX))));
     const inputs = Object.fromEntries(Object.entries(this.secretInputs.get(operation) ?? {}).map(([k, v]) => [`${SECRET_INPUT_PREFIX}${k}`, v]));
     const all = { ...existing, ...generated, ...inputs };
     if (row.secretsRef && JSON.stringify(all) === JSON.stringify(existing)) return;
@@ -378,9 +426,9 @@ export class AppService {
   }
 
   /** Credentials per database ref (pooled or dedicated); idempotent, so deploy asks again rather than journal a password. */
-  async ensureDatabases(app: string, device: string, catalogId: string, progress?: (message: string) => void): Promise<Record<string, PooledDatabase>> {
+  async ensureDatabases(app: string, device: string, catalogId: string, progress?: (message: string) => void, manifest: AppManifest = this.manifest(catalogId)): Promise<Record<string, PooledDatabase>> {
     const out: Record<string, PooledDatabase> = {};
-    for (const need of this.manifest(catalogId).requires.databases) {
+    for (const need of manifest.requires.databases) {
       const r = await this.pooling().ensureDatabase({ device, app, need }, progress ? (e) => progress(e.message) : undefined);
       out[need.ref] = r.database;
     }
@@ -397,14 +445,15 @@ export class AppService {
     return files;
   }
 
-  async deploy(appId: string, catalogId: string, progress: (message: string, fraction?: number) => void): Promise<void> {
+  /** Deploys `manifest` (the catalog's version of `catalogId` by default); returns the manifest text deployed. */
+  async deploy(appId: string, catalogId: string, progress: (message: string, fraction?: number) => void, manifest: AppManifest = this.manifest(catalogId)): Promise<string> {
     const app = await this.record(appId);
-    const manifest = this.manifest(catalogId);
     const { secrets, inputs } = await this.secretsOf(app);
-    const databases = await this.ensureDatabases(appId, app.device!, catalogId);
+    const databases = await this.ensureDatabases(appId, app.device!, catalogId, undefined, manifest);
     const spec = resolveStack(manifest, { inputs: { ...app.inputs, ...inputs }, secrets, databases, project: app.project, imageRewrites: this.opts.imageRewrites });
     spec.labels = { ...spec.labels, 'warren.app': appId };
     await this.hostFor(app.device!).deployStack(spec, (e) => progress(e.message, e.fraction));
+    return manifestText(manifest);
   }
 
   async waitHealthy(device: string, project: string): Promise<void> {
@@ -430,6 +479,7 @@ export class AppService {
 
   /** The app row and its secret go in one transaction, after its databases. */
   async forgetApp(app: string): Promise<void> {
+    await this.forgetDeployed(app);
     const row = await this.store.apps.get(app);
     if (!row) return;
     await this.store.transaction(async (tx) => {

@@ -3,7 +3,7 @@
 // Journal data never holds a secret: passwords are read from `store.secrets` when a step needs them.
 import { WarrenError } from '../errors.js';
 import type { OperationKind, Step, StepData } from './journal.js';
-import type { AppService } from './service.js';
+import { manifestFrom, type AppService } from './service.js';
 
 const str = (d: StepData, k: string): string => String(d[k]);
 
@@ -21,6 +21,7 @@ const recordApp: Step<AppService> = {
     });
   },
   undo: async (s, d) => {
+    await s.forgetDeployed(str(d, 'app'));
     await s.store.apps.delete(str(d, 'app'));
   },
 };
@@ -46,7 +47,7 @@ const databases: Step<AppService> = {
 const deploy: Step<AppService> = {
   name: 'deploy',
   run: async (s, d, progress) => {
-    await s.deploy(str(d, 'app'), str(d, 'catalogId'), progress);
+    return { deployed: await s.deploy(str(d, 'app'), str(d, 'catalogId'), progress) };
   },
   undo: (s, d) => removeStackStep(s, d, true),
 };
@@ -62,6 +63,8 @@ const healthy: Step<AppService> = {
 const finishInstall: Step<AppService> = {
   name: 'finish',
   run: async (s, d) => {
+    // What is running is kept beside the app: an update that fails puts it back.
+    if (typeof d.deployed === 'string') await s.saveDeployed(str(d, 'app'), d.deployed);
     await s.store.apps.update(str(d, 'app'), { status: 'running' });
     s.releaseReservation(str(d, 'app'));
   },
@@ -126,34 +129,60 @@ export const RESTART = single('restart', async (s, d) => {
   await s.waitHealthy(str(d, 'device'), str(d, 'project'));
 });
 
+/**
+ * Update: the new manifest (journaled when the update was asked for) is deployed over the same project,
+ * so volumes and secrets stay; secrets and databases the new version adds are created. If it cannot be
+ * deployed or does not become healthy, the deployed manifest is put back and waited for — the app runs
+ * its old version on its untouched data. Killed mid-way, the hub rolls back an update whose deploy had not
+ * finished, and waits for (then finishes, or rolls back) one whose deploy had.
+ */
 export const UPDATE: OperationKind<AppService> = {
   kind: 'update',
   steps: [
     {
       name: 'secrets',
-      // Existing secrets are kept; only those a new version adds are generated.
+      // Existing secrets are kept; only those a new version adds are generated (and kept on a rollback,
+      // since the new version may already have written data with them).
       run: async (s, d) => {
-        await s.storeSecrets(str(d, 'app'), str(d, 'catalogId'), str(d, 'operation'));
+        await s.storeSecrets(str(d, 'app'), str(d, 'catalogId'), str(d, 'operation'), manifestFrom(d.toManifest, 'new'));
       },
     },
-    databases,
+    {
+      name: 'database',
+      run: async (s, d, progress) => {
+        await s.ensureDatabases(str(d, 'app'), str(d, 'device'), str(d, 'catalogId'), (m) => progress(m), manifestFrom(d.toManifest, 'new'));
+      },
+    },
     {
       name: 'deploy',
       run: async (s, d, progress) => {
         await s.store.apps.update(str(d, 'app'), { status: 'updating' });
-        await s.deploy(str(d, 'app'), str(d, 'catalogId'), progress);
+        await s.deploy(str(d, 'app'), str(d, 'catalogId'), progress, manifestFrom(d.toManifest, 'new'));
+      },
+      undo: async (s, d) => {
+        if (typeof d.fromManifest !== 'string') {
+          throw new WarrenError('WARREN_ERR_OPERATION', `the manifest of ${str(d, 'app')} ${str(d, 'fromVersion')} was not kept, so the update cannot be rolled back`, {
+            hint: 'Fix the new version in the catalog and update again, or reinstall the app.',
+          });
+        }
+        await s.store.apps.update(str(d, 'app'), { status: 'rolling-back' });
+        await s.deploy(str(d, 'app'), str(d, 'catalogId'), () => {}, manifestFrom(d.fromManifest, 'previous'));
+        await s.waitHealthy(str(d, 'device'), str(d, 'project'));
+        await s.store.apps.update(str(d, 'app'), { catalogVersion: str(d, 'fromVersion'), status: 'running' });
       },
     },
     healthy,
     {
       name: 'finish',
       run: async (s, d) => {
+        await s.saveDeployed(str(d, 'app'), str(d, 'toManifest'));
         await s.store.apps.update(str(d, 'app'), { catalogVersion: str(d, 'toVersion'), status: 'running' });
       },
     },
   ],
-  finishFrom: 0,
-  onFailure: 'fail',
+  // Once the new stack is deployed a restarted hub waits for it to be healthy (rolling back if it is not).
+  finishFrom: 3,
+  onFailure: 'rollback',
 };
 
 export const KINDS: Record<string, OperationKind<AppService>> = Object.fromEntries(

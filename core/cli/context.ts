@@ -8,6 +8,8 @@ import { describeError, WarrenError } from '../errors.js';
 export interface CliContext {
   /** Calls the hub's REST API (`path` with or without the `/api` prefix); throws WarrenError with the hub's code on failure. */
   api<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
+  /** A GET whose text body is handed over chunk by chunk as it arrives, until it ends or `signal` aborts. */
+  stream(path: string, onText: (text: string) => void, signal?: AbortSignal): Promise<void>;
   /** Prints `data` as JSON with --json, else what `human` makes of it. */
   print<T>(data: T, human: (data: T) => string): void;
   /** Whether --json was given. */
@@ -67,6 +69,30 @@ export function createCliContext(globals: () => GlobalOptions, io: { out: (s: st
         throw new WarrenError((e?.code as never) ?? 'WARREN_ERR_INTERNAL', e?.message ?? `HTTP ${res.status}`, { hint, details: e?.details, status: res.status });
       }
       return data as T;
+    },
+    async stream(path, onText, signal) {
+      const url = `${hubUrl()}${path.startsWith('/api/') ? path : `/api${path}`}`;
+      let res: Response;
+      try {
+        res = await fetch(url, { headers: token() ? { authorization: `Bearer ${token()}` } : {}, ...(signal ? { signal } : {}) });
+      } catch (e) {
+        if (signal?.aborted) return;
+        throw new WarrenError('WARREN_ERR_NOT_READY', `cannot reach the hub at ${hubUrl()}: ${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message}`, {
+          hint: 'Start it with `warren serve` (or `npm start`), or point to it with --hub URL / WARREN_URL.',
+        });
+      }
+      if (!res.ok) {
+        const e = ((await res.json().catch(() => undefined)) as { error?: { code?: string; message?: string; hint?: string; details?: { path: string; message: string }[] } } | undefined)?.error;
+        throw new WarrenError((e?.code as never) ?? 'WARREN_ERR_INTERNAL', e?.message ?? `HTTP ${res.status}`, { hint: e?.hint, details: e?.details, status: res.status });
+      }
+      const decoder = new TextDecoder();
+      try {
+        const reader = res.body?.getReader();
+        for (let r = await reader?.read(); r && !r.done; r = await reader!.read()) onText(decoder.decode(r.value, { stream: true }));
+        onText(decoder.decode());
+      } catch (e) {
+        if (!signal?.aborted) throw new WarrenError('WARREN_ERR_NOT_READY', `the hub closed the stream: ${(e as Error).message}`);
+      }
     },
     print(data, human) {
       io.out(globals().json ? `${JSON.stringify(data, null, 2)}\n` : `${human(data).replace(/\n?$/, '\n')}`);

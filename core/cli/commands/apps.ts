@@ -1,4 +1,4 @@
-// `warren apps [list] | start|stop|restart|update <id> | remove <id> [--remove-data] | logs <id>`:
+// `warren apps [list] | start|stop|restart|update <id> | remove <id> [--remove-data] | logs <id> [--follow]`:
 // installed apps on a running hub. Operations are waited for with a progress bar unless --no-wait.
 import type { Command } from 'commander';
 import type { AppDetail, AppView } from '../../apps/index.js';
@@ -71,10 +71,26 @@ export function register(program: Command, cli: CliContext): void {
 
   apps
     .command('logs <id>')
-    .description('the last lines the app\'s containers wrote')
+    .description('the last lines the app\'s containers wrote; with --follow, new lines as they come until Ctrl-C')
     .option('--tail <n>', 'how many lines', '200')
-    .action(run(async (id: string, opts: { tail: string }) => {
-      const text = await cli.api<string>('GET', `/apps/${encodeURIComponent(id)}/logs?tail=${encodeURIComponent(opts.tail)}`);
-      process.stdout.write(typeof text === 'string' ? text : '');
+    .option('-f, --follow', 'keep printing new lines until interrupted')
+    .action(run(async (id: string, opts: { tail: string; follow?: boolean }) => {
+      const path = `/apps/${encodeURIComponent(id)}/logs?tail=${encodeURIComponent(opts.tail)}${opts.follow ? '&follow=1' : ''}`;
+      if (!opts.follow) {
+        const text = await cli.api<string>('GET', path);
+        process.stdout.write(typeof text === 'string' ? text : '');
+        return;
+      }
+      // Ctrl-C (or a TERM) closes the stream; the hub stops following when the connection goes.
+      const abort = new AbortController();
+      const stop = () => abort.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      try {
+        await cli.stream(path, (text) => process.stdout.write(text), abort.signal);
+      } finally {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      }
     }));
 }
