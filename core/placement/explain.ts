@@ -1,42 +1,43 @@
 // Words for a measured device: every failed check as a reason with its numbers and thresholds, the
-// criteria with their values and notes, and how each database need would be met.
+// criteria with their values and notes, and how each database need would be met. Texts are built only
+// for reasons that exist; those that repeat across devices come from prepareApp or a per-ranking cache.
 import {
   ARCH,
   CORDONED,
   CPU_CORES,
   DATABASE,
-  dedicatedMemoryFor,
+  DEVICE_PATH,
   hasPath,
   hasPort,
   METRICS_STALE,
   OFFLINE,
+  PORT,
   poolEngine,
-  poolFor,
   poolHasExtensions,
   poolVersionOk,
   RAM,
+  sampled,
   STORAGE,
+  VIA_DEDICATED,
+  VIA_NEW_POOL,
+  VIA_POOL,
   type Measure,
   type PreparedApp,
   type PreparedNeed,
 } from './measure.js';
-import { normalizePlatform } from './platform.js';
+import { describeDeviceArch } from './platform.js';
 import type { Settings } from './settings.js';
 import type { Candidate, CriterionResult, DatabasePlan, DeviceSnapshot, Reason } from './types.js';
 import { formatAge, formatBytes } from './units.js';
 
-function sampled(d: DeviceSnapshot): string {
-  return d.metricsAgeSeconds === null ? 'never sampled' : `sampled ${formatAge(d.metricsAgeSeconds)} ago`;
-}
-
 function deductions(reserve: number, reserved: number, d: DeviceSnapshot, app: PreparedApp): string {
-  const parts: string[] = [];
-  if (reserve > 0) parts.push(`a ${formatBytes(reserve)} device reserve`);
+  let out = reserve > 0 ? `; after a ${formatBytes(reserve)} device reserve` : '';
   if (reserved > 0) {
-    const who = d.reservations.filter((r) => r.app !== app.id).map((r) => r.app);
-    parts.push(`${formatBytes(reserved)} reserved for ${who.join(', ')}`);
+    let who = '';
+    for (const r of d.reservations) if (r.app !== app.id) who = who ? `${who}, ${r.app}` : r.app;
+    out += `${out ? ' and ' : '; after '}${formatBytes(reserved)} reserved for ${who}`;
   }
-  return parts.length > 0 ? `; after ${parts.join(' and ')}` : '';
+  return out;
 }
 
 function whyNoPool(d: DeviceSnapshot, p: PreparedNeed): string {
@@ -54,115 +55,152 @@ function whyNoPool(d: DeviceSnapshot, p: PreparedNeed): string {
   return why;
 }
 
-function databasePlans(d: DeviceSnapshot, app: PreparedApp, s: Settings): DatabasePlan[] {
-  return app.databases.map((p) => {
-    const i = poolFor(d, p);
-    if (i >= 0) {
-      const pool = d.databases[i]!;
-      return { ref: p.need.ref, engine: p.need.engine, via: 'pool', detail: `${p.need.engine} ${pool.version} pool`, memoryBytes: 0 };
+function poolDetail(p: PreparedNeed, version: string): string {
+  let text = p.poolDetails.get(version);
+  if (text === undefined) {
+    text = `${p.need.engine} ${version} pool`;
+    if (p.poolDetails.size < 4096) p.poolDetails.set(version, text);
+  }
+  return text;
+}
+
+function databasePlans(d: DeviceSnapshot, app: PreparedApp, s: Settings, m: Measure): DatabasePlan[] {
+  const out = new Array<DatabasePlan>(app.databases.length);
+  let newEngines = 0;
+  for (let i = 0; i < app.databases.length; i++) {
+    const p = app.databases[i]!;
+    const { ref, engine } = p.need;
+    const via = m.via[i]!;
+    if (via === VIA_POOL) {
+      out[i] = { ref, engine, via: 'pool', detail: poolDetail(p, d.databases[m.pool[i]!]!.version), memoryBytes: 0 };
+      continue;
     }
-    return {
-      ref: p.need.ref,
-      engine: p.need.engine,
-      via: 'dedicated',
-      detail: `${p.label} needs a dedicated server (${whyNoPool(d, p)})`,
-      memoryBytes: dedicatedMemoryFor(p.need, s),
+    if (via === VIA_DEDICATED) {
+      out[i] = { ref, engine, via: 'dedicated', detail: `${p.label} needs a dedicated server (${whyNoPool(d, p)})`, memoryBytes: p.dedicatedMemory };
+      continue;
+    }
+    // A new shared server: its memory counts once, on the first need of the engine.
+    const bit = engine === 'postgres' ? 1 : 2;
+    const first = (newEngines & bit) === 0;
+    newEngines |= bit;
+    const shared = first ? s.newPool[engine].memoryBytes : 0;
+    out[i] = {
+      ref,
+      engine,
+      via: via === VIA_NEW_POOL ? 'pool' : 'dedicated',
+      newServer: true,
+      detail: p.newPoolDetails[first ? 0 : 1],
+      memoryBytes: via === VIA_NEW_POOL ? shared : shared + p.dedicatedMemory,
     };
-  });
+  }
+  return out;
 }
 
 function reasonsFor(d: DeviceSnapshot, app: PreparedApp, s: Settings, m: Measure, databases: DatabasePlan[]): Reason[] {
   const reasons: Reason[] = [];
   const f = m.flags;
-  if (f === 0) return reasons;
   if (f & OFFLINE) reasons.push({ code: 'OFFLINE', message: 'Offline: the device is not reachable' });
   if (f & METRICS_STALE) {
     reasons.push({
       code: 'METRICS_STALE',
       message:
         d.metricsAgeSeconds === null
-          ? `Metrics: no sample yet (limit ${formatAge(s.freshnessLimitSeconds)})`
-          : `Metrics: last sample ${formatAge(d.metricsAgeSeconds)} ago, older than the ${formatAge(s.freshnessLimitSeconds)} limit`,
+          ? `Metrics: no sample yet (limit ${app.limitText})`
+          : `Metrics: last sample ${formatAge(d.metricsAgeSeconds)} ago, older than the ${app.limitText} limit`,
     });
   }
   if (f & CORDONED) reasons.push({ code: 'CORDONED', message: 'Cordoned: the device accepts no new apps' });
   if (f & ARCH) {
-    const arch = normalizePlatform(d.arch);
-    const offered = d.platforms && d.platforms.length > 0 ? [arch, ...d.platforms.map(normalizePlatform)].join(', ') : arch;
+    const arch = describeDeviceArch(d.arch);
+    const offered = d.platforms && d.platforms.length > 0 ? [arch, ...d.platforms.map(describeDeviceArch)].join(', ') : arch;
     reasons.push({ code: 'ARCH', message: `Architecture: the device runs ${offered}; the app's images offer ${app.platformList}` });
   }
   if (f & CPU_CORES) reasons.push({ code: 'CPU_CORES', message: `CPU: the app is limited to ${app.cpus} CPUs, the device has ${d.cores} cores` });
-  for (const p of app.requiredPaths) {
-    if (!hasPath(d, p)) reasons.push({ code: 'DEVICE_PATH', message: `Device path ${p} is missing` });
+  if (f & (DEVICE_PATH | PORT)) {
+    for (const p of app.requiredPaths) {
+      if (!hasPath(d, p)) reasons.push({ code: 'DEVICE_PATH', message: `Device path ${p} is missing` });
+    }
+    for (const port of app.ports) {
+      if (hasPort(d, port)) reasons.push({ code: 'PORT', message: `Port ${port} is already listening on the device` });
+    }
   }
-  for (const port of app.ports) {
-    if (hasPort(d, port)) reasons.push({ code: 'PORT', message: `Port ${port} is already listening on the device` });
-  }
-  const available = formatBytes(Math.max(0, m.memoryAvailable));
+  const available = f & (RAM | DATABASE) ? formatBytes(Math.max(0, m.memoryAvailable)) : '';
   if (f & RAM) {
     reasons.push({
       code: 'RAM',
-      message: `RAM: needs ${formatBytes(app.memoryNeed)}, ${available} available (${sampled(d)}${deductions(d.memory.reserveBytes, m.reservedMemory, d, app)})`,
+      message: `RAM: needs ${app.memoryNeedText}, ${available} available (${sampled(d, app)}${deductions(d.memory.reserveBytes, m.reservedMemory, d, app)})`,
     });
   }
   if (f & DATABASE) {
-    const dedicated = databases.filter((p) => p.via === 'dedicated');
+    const what: string[] = [];
+    let onlyDedicated = true;
+    for (let i = 0; i < databases.length; i++) {
+      const p = databases[i]!;
+      if (p.memoryBytes === 0) continue;
+      if (p.newServer) onlyDedicated = false;
+      what.push(p.via === 'pool' ? `${app.databases[i]!.label} needs a ${p.detail}` : p.detail);
+    }
     reasons.push({
       code: 'DATABASE',
       message:
-        `Database: ${dedicated.map((p) => p.detail).join('; ')}; ` +
-        `${dedicated.length > 1 ? 'dedicated servers need' : 'a dedicated server needs'} ${formatBytes(m.dedicatedMemory)}, ` +
-        `so ${formatBytes(m.memoryNeed)} with the app, ${available} available (${sampled(d)})`,
+        `Database: ${what.join('; ')}; ` +
+        `${onlyDedicated ? (what.length > 1 ? 'dedicated servers need' : 'a dedicated server needs') : 'the database servers it brings need'} ${formatBytes(m.dedicatedMemory)}, ` +
+        `so ${formatBytes(m.memoryNeed)} with the app, ${available} available (${sampled(d, app)})`,
     });
   }
   if (f & STORAGE) {
     reasons.push({
       code: 'STORAGE',
-      message: `Storage: needs ${formatBytes(app.diskNeed)}, ${formatBytes(Math.max(0, m.storageAvailable))} available (${sampled(d)}${deductions(m.storageReserve, m.reservedStorage, d, app)})`,
+      message: `Storage: needs ${app.diskNeedText}, ${formatBytes(Math.max(0, m.storageAvailable))} available (${sampled(d, app)}${deductions(m.storageReserve, m.reservedStorage, d, app)})`,
     });
   }
   return reasons;
 }
 
-function criterion(value: number | null, score: number, weight: number, contribution: number, note?: string): CriterionResult {
-  const out: CriterionResult = { value, score, weight, contribution };
-  if (note !== undefined) out.note = note;
-  return out;
-}
-
 /** The explained candidate for a device already measured into `m`. */
 export function explain(d: DeviceSnapshot, app: PreparedApp, s: Settings, m: Measure): Candidate {
-  const databases = app.databases.length > 0 ? databasePlans(d, app, s) : [];
-  const reasons = reasonsFor(d, app, s, m, databases);
+  const databases = app.databases.length > 0 ? databasePlans(d, app, s, m) : [];
+  const reasons = m.flags === 0 ? [] : reasonsFor(d, app, s, m, databases);
   const notes: string[] = [];
-  for (const p of app.optionalPaths) if (!hasPath(d, p)) notes.push(`optional device path ${p} is missing`);
+  for (let i = 0; i < app.optionalPaths.length; i++) {
+    const p = app.optionalPaths[i]!;
+    if (!hasPath(d, p)) notes.push(`optional device path ${p} is missing`);
+  }
   const w = s.weights;
-  const c = s.curves;
-  const ram = criterion(Math.max(0, m.memoryAvailable), m.ram, w.ram, m.ramContribution);
-  ram.need = m.memoryNeed;
-  const storage = criterion(Math.max(0, m.storageAvailable), m.storage, w.storage, m.storageContribution);
-  storage.need = app.diskNeed;
+  const memoryAvailable = m.memoryAvailable;
+  const storageAvailable = m.storageAvailable;
   const eligible = m.flags === 0;
+  const ram: CriterionResult = { value: memoryAvailable > 0 ? memoryAvailable : 0, score: m.ram, weight: w.ram, contribution: m.ramContribution, need: m.memoryNeed };
+  const storage: CriterionResult = {
+    value: storageAvailable > 0 ? storageAvailable : 0,
+    score: m.storage,
+    weight: w.storage,
+    contribution: m.storageContribution,
+    need: app.diskNeed,
+  };
+  const cpu: CriterionResult = m.cpuAssumed
+    ? { value: m.cpuValue, score: m.cpu, weight: w.cpu, contribution: m.cpuContribution, note: app.cpuNote }
+    : { value: m.cpuValue, score: m.cpu, weight: w.cpu, contribution: m.cpuContribution };
+  const load1 = d.load1;
+  const load: CriterionResult =
+    load1 === null
+      ? { value: load1, score: m.load, weight: w.load, contribution: m.loadContribution, note: app.loadNote }
+      : m.loadUnknownCores
+        ? { value: load1, score: m.load, weight: w.load, contribution: m.loadContribution, note: app.coresNote }
+        : { value: load1, score: m.load, weight: w.load, contribution: m.loadContribution };
+  const availability = d.availability7d;
+  const reliability: CriterionResult =
+    availability === null
+      ? { value: availability, score: m.reliability, weight: w.reliability, contribution: m.reliabilityContribution, note: app.reliabilityNote }
+      : { value: availability, score: m.reliability, weight: w.reliability, contribution: m.reliabilityContribution };
   return {
     device: d.id,
     name: d.name,
     eligible,
     total: eligible ? m.total : null,
-    criteria: {
-      ram,
-      storage,
-      cpu: criterion(m.cpuValue, m.cpu, w.cpu, m.cpuContribution, m.cpuAssumed ? `per-core score unknown; counted as ${c.cpu.unknownPerCoreScore}` : undefined),
-      load: criterion(d.load1, m.load, w.load, m.loadContribution, d.load1 === null ? `load unknown; neutral ${c.load.unknownScore}` : undefined),
-      reliability: criterion(
-        d.availability7d,
-        m.reliability,
-        w.reliability,
-        m.reliabilityContribution,
-        d.availability7d === null ? `availability unknown (under an hour of history); neutral ${c.reliability.unknownScore}` : undefined,
-      ),
-    },
+    criteria: { ram, storage, cpu, load, reliability },
     reasons,
-    headroomBytes: m.memoryAvailable - m.memoryNeed,
+    headroomBytes: memoryAvailable - m.memoryNeed,
     imagesPresent: m.imagesPresent,
     databases,
     notes,

@@ -1,10 +1,13 @@
 // The numeric core of placement: every check and score for one device, written into a reused Measure
-// without allocating, so that deciding over a large fleet costs little more than reading the devices.
-// explain.ts turns the same Measure into words; both read the checks from here so they cannot disagree.
+// without allocating. Everything that depends only on the app and the settings (normalised platforms,
+// ports and images, formatted needs, notes) is worked out once per ranking in prepareApp, so the loop
+// over the devices is plain arithmetic and a few lookups. explain.ts turns the same Measure into words;
+// both read the checks from here so they cannot disagree.
 import semver from 'semver';
-import { normalizeImageRef, normalizePlatform, normalizePort } from './platform.js';
+import { normalizeDeviceArch, normalizeImageRef, normalizePlatform, normalizePort, runsImagePlatform } from './platform.js';
 import type { Settings } from './settings.js';
 import type { DatabaseEngine, DatabaseNeed, DeviceSnapshot, PlacementRequirements } from './types.js';
+import { formatAge, formatBytes } from './units.js';
 
 export const OFFLINE = 1 << 0;
 export const METRICS_STALE = 1 << 1;
@@ -17,43 +20,118 @@ export const RAM = 1 << 7;
 export const DATABASE = 1 << 8;
 export const STORAGE = 1 << 9;
 
+/** How a database need is met on one device. */
+export const VIA_POOL = 0;
+/** No server of the engine on the device yet: install creates the shared one. */
+export const VIA_NEW_POOL = 1;
+export const VIA_DEDICATED = 2;
+/** A new shared server is created first, then turns out not to fit, so a dedicated one too. */
+export const VIA_NEW_POOL_THEN_DEDICATED = 3;
+
 export interface PreparedNeed {
   need: DatabaseNeed;
   label: string;
   /** Pool version → satisfies the range, for this ranking only. */
   versions: Map<string, boolean>;
+  /** Pool version → the plan's detail text, for this ranking only. */
+  poolDetails: Map<string, string>;
+  dedicatedMemory: number;
+  /** Why a new shared server would not do (its known version or extensions), or undefined. */
+  newPoolMisfit: string | undefined;
+  /** Plan details for a new shared server: [the first need of its engine, a later one]. */
+  newPoolDetails: [string, string];
 }
 
 export interface PreparedApp {
   id: string | undefined;
   memoryNeed: number;
+  memoryNeedText: string;
   diskNeed: number;
-  /** null: the app runs anywhere. */
-  platforms: Set<string> | null;
+  diskNeedText: string;
+  /** Normalised image platforms; null: the app runs anywhere. */
+  platforms: string[] | null;
   platformList: string;
+  /** Raw device platform spelling → does it run one of the app's platforms; for this ranking only. */
+  archRuns: Map<string, boolean>;
   requiredPaths: string[];
   optionalPaths: string[];
   ports: string[];
   databases: PreparedNeed[];
+  /** Engines the app needs a shared server of, as bits (postgres 1, mariadb 2). */
+  engines: number;
   images: Set<string>;
   cpus: number | undefined;
+  /** The texts of notes that do not depend on the device. */
+  cpuNote: string;
+  loadNote: string;
+  coresNote: string;
+  reliabilityNote: string;
+  /** Metrics age in seconds → `sampled 12 s ago`, for this ranking only. */
+  sampled: Map<number, string>;
+  /** The freshness limit as messages say it. */
+  limitText: string;
 }
 
-export function prepareApp(app: PlacementRequirements): PreparedApp {
-  const platforms = app.architectures && app.architectures.length > 0 ? new Set(app.architectures.map(normalizePlatform)) : null;
+const ENGINE_BIT: Record<DatabaseEngine, number> = { postgres: 1, mariadb: 2 };
+
+export function prepareApp(app: PlacementRequirements, s: Settings): PreparedApp {
+  const platforms = app.architectures && app.architectures.length > 0 ? [...new Set(app.architectures.map(normalizePlatform))].sort() : null;
   const paths = app.devicePaths ?? [];
+  const memoryNeed = Math.max(app.memoryBytes, app.observedMemoryBytes ?? 0);
+  const c = s.curves;
+  let engines = 0;
+  const databases = (app.databases ?? []).map((need): PreparedNeed => {
+    if (!need.dedicated) engines |= ENGINE_BIT[need.engine];
+    const p: PreparedNeed = {
+      need,
+      label: databaseLabel(need),
+      versions: new Map(),
+      poolDetails: new Map(),
+      dedicatedMemory: need.dedicatedMemoryBytes ?? s.dedicatedMemory[need.engine],
+      newPoolMisfit: undefined,
+      newPoolDetails: ['', ''],
+    };
+    const planned = s.newPool[need.engine];
+    if (planned.version !== undefined && !poolVersionOk(p, planned.version)) {
+      p.newPoolMisfit = `a new shared ${need.engine} server would run ${planned.version}, which does not satisfy ${need.versions}`;
+    } else if (planned.extensions !== undefined && !poolHasExtensions(need, planned)) {
+      const missing = (need.extensions ?? []).filter((x) => !planned.extensions!.includes(x));
+      p.newPoolMisfit = `a new shared ${need.engine} server would lack ${missing.join(', ')}`;
+    }
+    const shared = formatBytes(planned.memoryBytes);
+    p.newPoolDetails = p.newPoolMisfit === undefined
+      ? [
+          `new shared ${need.engine} server (none on the device yet; installing creates it, ${shared} counted in the RAM need)`,
+          `new shared ${need.engine} server (none on the device yet; installing creates it)`,
+        ]
+      : [
+          `${p.label} needs a dedicated server (${p.newPoolMisfit}; installing creates that shared server and a dedicated one)`,
+          `${p.label} needs a dedicated server (${p.newPoolMisfit}; installing creates a dedicated one)`,
+        ];
+    return p;
+  });
   return {
     id: app.app,
-    memoryNeed: Math.max(app.memoryBytes, app.observedMemoryBytes ?? 0),
+    memoryNeed,
+    memoryNeedText: formatBytes(memoryNeed),
     diskNeed: app.diskBytes,
+    diskNeedText: formatBytes(app.diskBytes),
     platforms,
-    platformList: platforms ? [...platforms].sort().join(', ') : '',
+    platformList: platforms ? platforms.join(', ') : '',
+    archRuns: new Map(),
     requiredPaths: paths.filter((p) => !p.optional).map((p) => p.path),
     optionalPaths: paths.filter((p) => p.optional).map((p) => p.path),
-    ports: (app.ports ?? []).map(normalizePort),
-    databases: (app.databases ?? []).map((need) => ({ need, label: databaseLabel(need), versions: new Map() })),
+    ports: [...new Set((app.ports ?? []).map(normalizePort))],
+    databases,
+    engines,
     images: new Set((app.images ?? []).map(normalizeImageRef)),
     cpus: app.cpus,
+    cpuNote: `per-core score unknown; counted as ${c.cpu.unknownPerCoreScore}`,
+    loadNote: `load unknown; neutral ${c.load.unknownScore}`,
+    coresNote: `core count unknown (0); neutral ${c.load.unknownScore}`,
+    reliabilityNote: `availability unknown (under an hour of history); neutral ${c.reliability.unknownScore}`,
+    sampled: new Map(),
+    limitText: formatAge(s.freshnessLimitSeconds),
   };
 }
 
@@ -64,22 +142,40 @@ function databaseLabel(n: DatabaseNeed): string {
   return `${n.ref} (${parts.join(' ')})`;
 }
 
+/** `sampled 12 s ago` or `never sampled`. */
+export function sampled(d: DeviceSnapshot, app: PreparedApp): string {
+  const age = d.metricsAgeSeconds;
+  if (age === null) return 'never sampled';
+  let text = app.sampled.get(age);
+  if (text === undefined) {
+    text = `sampled ${formatAge(age)} ago`;
+    if (app.sampled.size < 4096) app.sampled.set(age, text);
+  }
+  return text;
+}
+
 export class Measure {
-  /** Bits of the failed checks; when deciding, only those up to the first failure. */
+  /** Bits of the failed checks. */
   flags = 0;
   /** How many reasons the failed checks give (each missing path and taken port is one). */
   reasonCount = 0;
   reservedMemory = 0;
   reservedStorage = 0;
-  /** RAM left for the app after reservations and the reserve (may be negative); set when deciding too, unless offline, stale or cordoned. */
+  /** RAM left for the app after reservations and the reserve (may be negative). */
   memoryAvailable = 0;
   storageReserve = 0;
   storageAvailable = 0;
+  /** Memory of database servers this app brings onto the device (dedicated ones, a new shared one). */
   dedicatedMemory = 0;
-  /** App memory plus dedicated database servers. */
+  /** App memory plus those database servers. */
   memoryNeed = 0;
+  /** VIA_* per database need, in the app's order (reused; only the first app.databases.length count). */
+  via: number[] = [];
+  /** Index of the pool used per need (VIA_POOL), else -1. */
+  pool: number[] = [];
   cpuValue = 0;
   cpuAssumed = false;
+  loadUnknownCores = false;
   ram = 0;
   storage = 0;
   cpu = 0;
@@ -96,26 +192,51 @@ export class Measure {
 
 const round1 = (x: number): number => Math.round(x * 10) / 10;
 const round2 = (x: number): number => Math.round(x * 100) / 100;
-const clamp01 = (x: number): number => (x < 0 ? 0 : x > 1 ? 1 : x);
+const clamp01 = (x: number): number => (x < 0 ? 0 : x > 1 ? 1 : x === x ? x : 0);
 
-export function runsPlatform(d: DeviceSnapshot, platforms: Set<string>): boolean {
-  if (platforms.has(normalizePlatform(d.arch))) return true;
-  if (d.platforms) for (const p of d.platforms) if (platforms.has(normalizePlatform(p))) return true;
+function archRuns(raw: string, app: PreparedApp): boolean {
+  let ok = app.archRuns.get(raw);
+  if (ok === undefined) {
+    const device = normalizeDeviceArch(raw);
+    ok = false;
+    for (const p of app.platforms!) {
+      if (runsImagePlatform(device, p)) {
+        ok = true;
+        break;
+      }
+    }
+    if (app.archRuns.size < 4096) app.archRuns.set(raw, ok);
+  }
+  return ok;
+}
+
+export function runsPlatform(d: DeviceSnapshot, app: PreparedApp): boolean {
+  if (archRuns(d.arch, app)) return true;
+  const extra = d.platforms;
+  if (extra) for (let i = 0; i < extra.length; i++) if (archRuns(extra[i]!, app)) return true;
   return false;
 }
 
 /** A path is there when listed, or when something below it is (`/dev/dri/renderD128` means `/dev/dri` exists). */
 export function hasPath(d: DeviceSnapshot, path: string): boolean {
-  for (const p of d.devicePaths) if (p === path || (p.length > path.length && p.startsWith(path) && p[path.length] === '/')) return true;
+  const list = d.devicePaths;
+  for (let i = 0; i < list.length; i++) {
+    const p = list[i]!;
+    if (p === path || (p.length > path.length && p.startsWith(path) && p.charCodeAt(path.length) === 47)) return true;
+  }
   return false;
 }
 
 export function hasPort(d: DeviceSnapshot, port: string): boolean {
-  for (const l of d.listeningPorts) if (l === port || normalizePort(l) === port) return true;
+  const list = d.listeningPorts;
+  for (let i = 0; i < list.length; i++) {
+    const l = list[i]!;
+    if (l === port || normalizePort(l) === port) return true;
+  }
   return false;
 }
 
-const ENGINES: Record<string, DatabaseEngine> = { postgres: 'postgres', postgresql: 'postgres', mariadb: 'mariadb' };
+const ENGINES: Record<string, DatabaseEngine> = { postgres: 'postgres', postgresql: 'postgres', mariadb: 'mariadb', mysql: 'mariadb' };
 
 export function poolEngine(raw: string): DatabaseEngine | undefined {
   return ENGINES[raw] ?? ENGINES[raw.toLowerCase()];
@@ -128,7 +249,7 @@ export function poolVersionOk(p: PreparedNeed, version: string): boolean {
   if (ok === undefined) {
     const v = semver.coerce(version);
     ok = v !== null && semver.satisfies(v, range);
-    p.versions.set(version, ok);
+    if (p.versions.size < 4096) p.versions.set(version, ok);
   }
   return ok;
 }
@@ -150,23 +271,25 @@ export function poolFor(d: DeviceSnapshot, p: PreparedNeed): number {
   return -1;
 }
 
-export function dedicatedMemoryFor(need: DatabaseNeed, s: Settings): number {
-  return need.dedicatedMemoryBytes ?? s.dedicatedMemory[need.engine];
+function hasEngine(d: DeviceSnapshot, engine: DatabaseEngine): boolean {
+  const pools = d.databases;
+  for (let i = 0; i < pools.length; i++) if (poolEngine(pools[i]!.engine) === engine) return true;
+  return false;
 }
 
 /**
- * Every check and score of device `d` for the app, into `m`. With `decide`, stop at the first failed
- * check: a disqualified device's scores and other reasons do not change the decision, and are worked
- * out again in full when the explanation is read.
+ * Every check and score of device `d` for the app, into `m`. Scores are worked out for disqualified
+ * devices too, so that they show how they would have scored.
  */
-export function measure(d: DeviceSnapshot, app: PreparedApp, s: Settings, m: Measure, decide = false): void {
+export function measure(d: DeviceSnapshot, app: PreparedApp, s: Settings, m: Measure): void {
   let flags = 0;
   let reasons = 0;
   if (!d.online) {
     flags |= OFFLINE;
     reasons++;
   }
-  if (d.metricsAgeSeconds === null || d.metricsAgeSeconds > s.freshnessLimitSeconds) {
+  const age = d.metricsAgeSeconds;
+  if (age === null || !(age <= s.freshnessLimitSeconds)) {
     flags |= METRICS_STALE;
     reasons++;
   }
@@ -174,17 +297,16 @@ export function measure(d: DeviceSnapshot, app: PreparedApp, s: Settings, m: Mea
     flags |= CORDONED;
     reasons++;
   }
-  if (decide && flags !== 0) {
-    m.flags = flags;
-    return;
-  }
-  if (app.cpus !== undefined && d.cores < app.cpus) {
+  const cores = d.cores > 0 ? d.cores : 0;
+  if (app.cpus !== undefined && cores < app.cpus) {
     flags |= CPU_CORES;
     reasons++;
   }
   let reservedMemory = 0;
   let reservedStorage = 0;
-  for (const r of d.reservations) {
+  const rs = d.reservations;
+  for (let i = 0; i < rs.length; i++) {
+    const r = rs[i]!;
     if (r.app === app.id) continue;
     reservedMemory += r.memoryBytes;
     reservedStorage += r.storageBytes;
@@ -192,45 +314,64 @@ export function measure(d: DeviceSnapshot, app: PreparedApp, s: Settings, m: Mea
   const memoryAvailable = d.memory.availableBytes - d.memory.reserveBytes - reservedMemory;
   const storageReserve = d.storage.reserveBytes ?? 0;
   const storageAvailable = d.storage.availableBytes - storageReserve - reservedStorage;
-  if (memoryAvailable < app.memoryNeed) {
+  if (!(memoryAvailable >= app.memoryNeed)) {
     flags |= RAM;
     reasons++;
   }
-  if (storageAvailable < app.diskNeed) {
+  if (!(storageAvailable >= app.diskNeed)) {
     flags |= STORAGE;
     reasons++;
   }
-  m.memoryAvailable = memoryAvailable;
-  if (decide && flags !== 0) {
-    m.flags = flags;
-    return;
-  }
-  if (app.platforms && !runsPlatform(d, app.platforms)) {
+  if (app.platforms !== null && !runsPlatform(d, app)) {
     flags |= ARCH;
     reasons++;
   }
-  for (const p of app.requiredPaths) {
-    if (!hasPath(d, p)) {
+  for (let i = 0; i < app.requiredPaths.length; i++) {
+    if (!hasPath(d, app.requiredPaths[i]!)) {
       flags |= DEVICE_PATH;
       reasons++;
     }
   }
-  for (const p of app.ports) {
-    if (hasPort(d, p)) {
+  for (let i = 0; i < app.ports.length; i++) {
+    if (hasPort(d, app.ports[i]!)) {
       flags |= PORT;
       reasons++;
     }
   }
   let dedicatedMemory = 0;
-  for (const p of app.databases) if (poolFor(d, p) < 0) dedicatedMemory += dedicatedMemoryFor(p.need, s);
+  const needs = app.databases;
+  if (needs.length > 0) {
+    let newEngines = 0;
+    for (let i = 0; i < needs.length; i++) {
+      const p = needs[i]!;
+      const k = poolFor(d, p);
+      m.pool[i] = k;
+      if (k >= 0) {
+        m.via[i] = VIA_POOL;
+        continue;
+      }
+      if (p.need.dedicated || hasEngine(d, p.need.engine)) {
+        m.via[i] = VIA_DEDICATED;
+        dedicatedMemory += p.dedicatedMemory;
+        continue;
+      }
+      // No server of the engine yet: installing creates the device's shared one (once per engine).
+      const bit = ENGINE_BIT[p.need.engine];
+      if ((newEngines & bit) === 0) {
+        newEngines |= bit;
+        dedicatedMemory += s.newPool[p.need.engine].memoryBytes;
+      }
+      if (p.newPoolMisfit === undefined) m.via[i] = VIA_NEW_POOL;
+      else {
+        m.via[i] = VIA_NEW_POOL_THEN_DEDICATED;
+        dedicatedMemory += p.dedicatedMemory;
+      }
+    }
+  }
   const memoryNeed = app.memoryNeed + dedicatedMemory;
-  if (dedicatedMemory > 0 && memoryAvailable < memoryNeed) {
+  if (dedicatedMemory > 0 && !(memoryAvailable >= memoryNeed)) {
     flags |= DATABASE;
     reasons++;
-  }
-  if (decide && flags !== 0) {
-    m.flags = flags;
-    return;
   }
 
   const c = s.curves;
@@ -240,22 +381,32 @@ export function measure(d: DeviceSnapshot, app: PreparedApp, s: Settings, m: Mea
   const storage = round1(100 * clamp01((storageValue - app.diskNeed) / (c.storage.headroomFactor * Math.max(app.diskNeed, c.storage.minNeedBytes))));
   const perCore = d.cpuScorePerCore;
   const cpuAssumed = perCore === null || !(perCore > 0);
-  const cpuValue = d.cores * (cpuAssumed ? c.cpu.unknownPerCoreScore : perCore!);
-  const cpu = round1(100 * Math.min(1, cpuValue / c.cpu.reference));
-  const load = round1(d.load1 === null ? c.load.unknownScore : 100 * (1 - Math.min(1, d.load1 / (d.cores * c.load.perCoreCapacity))));
+  const cpuValue = cores * (cpuAssumed ? c.cpu.unknownPerCoreScore : perCore);
+  const cpu = round1(100 * clamp01(cpuValue / c.cpu.reference));
+  const load1 = d.load1;
+  const loadUnknownCores = load1 !== null && cores === 0;
+  const load = round1(load1 === null || cores === 0 ? c.load.unknownScore : 100 * (1 - clamp01(load1 / (cores * c.load.perCoreCapacity))));
   const reliability = round1(d.availability7d === null ? c.reliability.unknownScore : 100 * clamp01(d.availability7d));
 
   const w = s.weights;
   const sum = s.weightSum;
-  m.ramContribution = round2((ram * w.ram) / sum);
-  m.storageContribution = round2((storage * w.storage) / sum);
-  m.cpuContribution = round2((cpu * w.cpu) / sum);
-  m.loadContribution = round2((load * w.load) / sum);
-  m.reliabilityContribution = round2((reliability * w.reliability) / sum);
-  m.total = round2(m.ramContribution + m.storageContribution + m.cpuContribution + m.loadContribution + m.reliabilityContribution);
+  const ramContribution = round2((ram * w.ram) / sum);
+  const storageContribution = round2((storage * w.storage) / sum);
+  const cpuContribution = round2((cpu * w.cpu) / sum);
+  const loadContribution = round2((load * w.load) / sum);
+  const reliabilityContribution = round2((reliability * w.reliability) / sum);
+  m.ramContribution = ramContribution;
+  m.storageContribution = storageContribution;
+  m.cpuContribution = cpuContribution;
+  m.loadContribution = loadContribution;
+  m.reliabilityContribution = reliabilityContribution;
+  m.total = round2(ramContribution + storageContribution + cpuContribution + loadContribution + reliabilityContribution);
 
   let imagesPresent = 0;
-  if (app.images.size > 0) for (const ref of d.images) if (app.images.has(normalizeImageRef(ref))) imagesPresent++;
+  if (app.images.size > 0) {
+    const list = d.images;
+    for (let i = 0; i < list.length; i++) if (app.images.has(normalizeImageRef(list[i]!))) imagesPresent++;
+  }
 
   m.flags = flags;
   m.reasonCount = reasons;
@@ -268,6 +419,7 @@ export function measure(d: DeviceSnapshot, app: PreparedApp, s: Settings, m: Mea
   m.memoryNeed = memoryNeed;
   m.cpuValue = cpuValue;
   m.cpuAssumed = cpuAssumed;
+  m.loadUnknownCores = loadUnknownCores;
   m.ram = ram;
   m.storage = storage;
   m.cpu = cpu;

@@ -12,7 +12,7 @@ export interface Evaluated {
   /** RAM available to this app after reservations and the reserve (may be negative). */
   memoryAvailable: number;
   storageAvailable: number;
-  /** App memory plus any dedicated database servers on this device. */
+  /** App memory plus any database servers it brings onto this device. */
   memoryNeed: number;
   storageNeed: number;
 }
@@ -25,78 +25,55 @@ const UNAVAILABLE = OFFLINE | METRICS_STALE | CORDONED;
  * Device ids must be unique (parseSnapshot checks files; the hub's ids are keys): checking here would
  * cost more than the ranking itself on a large fleet.
  *
- * The decision (recommendation, tie-break, warnings) is made from numbers in one pass. The explained,
- * ordered `candidates` list is built the first time it is read (JSON.stringify, iteration, spread
- * all read it), so a caller that only needs the decision does not pay for ten thousand explanations.
+ * One pass measures and explains each device (numbers into typed arrays, the explained candidate built
+ * once); the order is a counting sort on the total in hundredths, so that ranking a large fleet costs
+ * little more than building its candidates.
  */
 export function rankDevices(app: PlacementRequirements, devices: readonly DeviceSnapshot[], options: PlacementOptions = {}): PlacementResult {
   const settings = resolveSettings(app, options);
-  const prepared = prepareApp(app);
+  const prepared = prepareApp(app, settings);
   const n = devices.length;
   const flags = new Uint16Array(n);
-  const reasonCount = new Uint16Array(n);
-  const total = new Float64Array(n);
+  const reasonCount = new Uint32Array(n);
+  const cents = new Int32Array(n);
   const headroom = new Float64Array(n);
-  const images = new Uint16Array(n);
+  const images = new Uint32Array(n);
   // RAM available on devices that could take an app at all (online, fresh, not cordoned), and the
   // largest installed app, for the warning; gathered in the same pass while each device is at hand.
   const available = new Float64Array(n);
   const largest = { id: '', memoryBytes: 0, home: -1 };
+  const explained = new Array<Candidate>(n);
   const m = new Measure();
+  let minCents = Infinity;
+  let maxCents = -Infinity;
+  let maxReasons = 0;
+  let best = -1;
   for (let i = 0; i < n; i++) {
     const d = devices[i]!;
-    measure(d, prepared, settings, m, true);
-    flags[i] = m.flags;
-    available[i] = (m.flags & UNAVAILABLE) === 0 ? m.memoryAvailable : NaN;
-    if (d.apps) for (const a of d.apps) if (a.id !== prepared.id) considerLargest(largest, a.id, a.memoryBytes, i);
-    for (const r of d.reservations) if (r.app !== prepared.id) considerLargest(largest, r.app, r.memoryBytes, i);
-    if (m.flags !== 0) continue;
-    total[i] = m.total;
+    measure(d, prepared, settings, m);
+    explained[i] = explain(d, prepared, settings, m);
+    const f = m.flags;
+    flags[i] = f;
+    reasonCount[i] = m.reasonCount;
     headroom[i] = m.memoryAvailable - m.memoryNeed;
-    images[i] = m.imagesPresent;
+    available[i] = (f & UNAVAILABLE) === 0 ? m.memoryAvailable : NaN;
+    const apps = d.apps;
+    if (apps) for (let k = 0; k < apps.length; k++) if (apps[k]!.id !== prepared.id) considerLargest(largest, apps[k]!.id, apps[k]!.memoryBytes, i);
+    const rs = d.reservations;
+    for (let k = 0; k < rs.length; k++) if (rs[k]!.app !== prepared.id) considerLargest(largest, rs[k]!.app, rs[k]!.memoryBytes, i);
+    if (f === 0) {
+      const c = Math.round(m.total * 100);
+      cents[i] = c;
+      if (c < minCents) minCents = c;
+      if (c > maxCents) maxCents = c;
+      images[i] = m.imagesPresent;
+      if (best < 0 || before(i, best, cents, headroom, images, devices)) best = i;
+    } else if (m.reasonCount > maxReasons) maxReasons = m.reasonCount;
   }
 
-  // Eligible first by total, then RAM headroom, then images present, then id; disqualified by fewest
-  // reasons, then id. A total order, so the result does not depend on the input order.
-  const compare = (i: number, j: number): number => {
-    const ei = flags[i] === 0;
-    if (ei !== (flags[j] === 0)) return ei ? -1 : 1;
-    if (ei) {
-      if (total[i] !== total[j]) return total[j]! - total[i]!;
-      if (headroom[i] !== headroom[j]) return headroom[j]! - headroom[i]!;
-      if (images[i] !== images[j]) return images[j]! - images[i]!;
-    } else if (reasonCount[i] !== reasonCount[j]) return reasonCount[i]! - reasonCount[j]!;
-    const a = devices[i]!.id;
-    const b = devices[j]!.id;
-    return a < b ? -1 : a > b ? 1 : 0;
-  };
-
-  let best = -1;
-  let second = -1;
-  for (let i = 0; i < n; i++) {
-    if (flags[i] !== 0) continue;
-    if (best < 0 || compare(i, best) < 0) {
-      second = best;
-      best = i;
-    } else if (second < 0 || compare(i, second) < 0) second = i;
-  }
-
-  // One measure per device for the explanation, which also gives the reason counts the order needs.
-  let materialized: { order: number[]; candidates: Candidate[] } | undefined;
-  const materialize = (): { order: number[]; candidates: Candidate[] } => {
-    if (materialized) return materialized;
-    const mm = new Measure();
-    const explained = new Array<Candidate>(n);
-    for (let i = 0; i < n; i++) {
-      const d = devices[i]!;
-      measure(d, prepared, settings, mm);
-      reasonCount[i] = mm.reasonCount;
-      explained[i] = explain(d, prepared, settings, mm);
-    }
-    const order = Array.from({ length: n }, (_, i) => i).sort(compare);
-    materialized = { order, candidates: order.map((i) => explained[i]!) };
-    return materialized;
-  };
+  const order = sortOrder(n, flags, cents, minCents, maxCents, reasonCount, maxReasons, headroom, images, devices);
+  const candidates = new Array<Candidate>(n);
+  for (let k = 0; k < n; k++) candidates[k] = explained[order[k]!]!;
 
   const warnings: PlacementWarning[] = [];
   let suggestions: PlacementResult['suggestions'] = [];
@@ -104,17 +81,20 @@ export function rankDevices(app: PlacementRequirements, devices: readonly Device
   if (best >= 0) {
     const w = largestAppWarning(devices, best, headroom[best]!, available, largest);
     if (w) warnings.push(w);
-    if (second >= 0 && total[second] === total[best]) {
+    // The runner-up is the next in the order; a tie is an equal total.
+    const second = n > 1 && flags[order[1]!] === 0 ? order[1]! : -1;
+    if (second >= 0 && cents[second] === cents[best]) {
       let tied = 0;
-      for (let i = 0; i < n; i++) if (flags[i] === 0 && total[i] === total[best]) tied++;
-      tieBreak = describeTieBreak(devices[best]!.id, devices[second]!.id, tied, total[best]!, headroom, images, best, second);
+      for (let i = 0; i < n; i++) if (flags[i] === 0 && cents[i] === cents[best]) tied++;
+      tieBreak = describeTieBreak(devices[best]!.id, devices[second]!.id, tied, explained[best]!.total!, headroom, images, best, second);
     }
   } else if (n > 0) {
-    const { order, candidates } = materialize();
     const mm = new Measure();
-    const evaluated = order.map((i, k): Evaluated => {
+    const evaluated = new Array<Evaluated>(n);
+    for (let k = 0; k < n; k++) {
+      const i = order[k]!;
       measure(devices[i]!, prepared, settings, mm);
-      return {
+      evaluated[k] = {
         candidate: candidates[k]!,
         device: devices[i]!,
         memoryAvailable: mm.memoryAvailable,
@@ -122,7 +102,7 @@ export function rankDevices(app: PlacementRequirements, devices: readonly Device
         memoryNeed: mm.memoryNeed,
         storageNeed: prepared.diskNeed,
       };
-    });
+    }
     suggestions = suggestFixes(evaluated, prepared.id, prepared.ports);
     if (suggestions.length === 0) {
       warnings.push({
@@ -138,12 +118,104 @@ export function rankDevices(app: PlacementRequirements, devices: readonly Device
     curves: describeCurves(settings.curves),
     freshnessLimitSeconds: settings.freshnessLimitSeconds,
     tieBreak,
-    get candidates(): Candidate[] {
-      return materialize().candidates;
-    },
+    candidates,
     suggestions,
     warnings,
   };
+}
+
+/** Does eligible device i come before eligible device j: higher total, RAM headroom, images present, then lower id. */
+function before(i: number, j: number, cents: Int32Array, headroom: Float64Array, images: Uint32Array, devices: readonly DeviceSnapshot[]): boolean {
+  if (cents[i] !== cents[j]) return cents[i]! > cents[j]!;
+  if (headroom[i] !== headroom[j]) return headroom[i]! > headroom[j]!;
+  if (images[i] !== images[j]) return images[i]! > images[j]!;
+  return devices[i]!.id < devices[j]!.id;
+}
+
+/**
+ * Best first: eligible by total, RAM headroom, images present, id; then disqualified by fewest reasons,
+ * then id. A total order, so the result does not depend on the input order. Devices are taken in id
+ * order (one linear check when they already come that way, as the hub lists them) and spread by a
+ * stable counting sort over the total in hundredths and the reason count; only groups of equal totals
+ * are sorted further, by headroom and images (stably, keeping id order).
+ */
+function sortOrder(
+  n: number,
+  flags: Uint16Array,
+  cents: Int32Array,
+  minCents: number,
+  maxCents: number,
+  reasonCount: Uint32Array,
+  maxReasons: number,
+  headroom: Float64Array,
+  images: Uint32Array,
+  devices: readonly DeviceSnapshot[],
+): Int32Array {
+  let byId: Int32Array | number[];
+  let sorted = true;
+  for (let i = 1; i < n; i++) {
+    if (devices[i - 1]!.id > devices[i]!.id) {
+      sorted = false;
+      break;
+    }
+  }
+  if (sorted) {
+    byId = new Int32Array(n);
+    for (let i = 0; i < n; i++) byId[i] = i;
+  }
+  else {
+    byId = Array.from({ length: n }, (_, i) => i);
+    byId.sort((a, b) => {
+      const x = devices[a]!.id;
+      const y = devices[b]!.id;
+      return x < y ? -1 : x > y ? 1 : 0;
+    });
+  }
+  // Bucket keys: eligible 0..span-1 (highest total first), disqualified span + reasons.
+  const span = maxCents >= minCents ? maxCents - minCents + 1 : 0;
+  const buckets = span + maxReasons + 1;
+  const key = new Int32Array(n);
+  const start = new Int32Array(buckets + 1);
+  for (let i = 0; i < n; i++) {
+    const k = flags[i] === 0 ? maxCents - cents[i]! : span + reasonCount[i]!;
+    key[i] = k;
+    start[k + 1]!++;
+  }
+  for (let k = 0; k < buckets; k++) start[k + 1]! += start[k]!;
+  const order = new Int32Array(n);
+  const next = start.slice(0, buckets);
+  for (let r = 0; r < n; r++) {
+    const i = byId[r]!;
+    order[next[key[i]!]!++] = i;
+  }
+  // Equal totals: headroom, then images present; the stable sort keeps id order after that.
+  for (let k = 0; k < span; k++) {
+    const a = start[k]!;
+    const b = start[k + 1]!;
+    if (b - a < 2) continue;
+    if (b - a <= 32) {
+      // Insertion sort: groups are small; moving only past strictly worse entries keeps it stable.
+      for (let x = a + 1; x < b; x++) {
+        const i = order[x]!;
+        let y = x - 1;
+        while (y >= a && worse(order[y]!, i, headroom, images)) {
+          order[y + 1] = order[y]!;
+          y--;
+        }
+        order[y + 1] = i;
+      }
+      continue;
+    }
+    const group = Array.from(order.subarray(a, b));
+    group.sort((i, j) => (headroom[i] !== headroom[j] ? headroom[j]! - headroom[i]! : images[j]! - images[i]!));
+    order.set(group, a);
+  }
+  return order;
+}
+
+/** Within equal totals: does j have less RAM headroom, or equal headroom and fewer images, than i? */
+function worse(j: number, i: number, headroom: Float64Array, images: Uint32Array): boolean {
+  return headroom[j]! < headroom[i]! || (headroom[j] === headroom[i] && images[j]! < images[i]!);
 }
 
 function describeTieBreak(
@@ -152,7 +224,7 @@ function describeTieBreak(
   tied: number,
   at: number,
   headroom: Float64Array,
-  images: Uint16Array,
+  images: Uint32Array,
   ia: number,
   ib: number,
 ): string {

@@ -35,6 +35,8 @@ export interface Settings {
   curves: Curves;
   freshnessLimitSeconds: number;
   dedicatedMemory: Record<DatabaseEngine, number>;
+  /** The shared server an install creates on a device that has none of the engine. */
+  newPool: Record<DatabaseEngine, { memoryBytes: number; version?: string; extensions?: string[] }>;
 }
 
 /** Global options, then the app's own overrides, over the defaults; every bad value is reported with its path. */
@@ -73,13 +75,21 @@ export function resolveSettings(app: PlacementRequirements, options: PlacementOp
     if (!(v >= 0)) details.push({ path: `/options/dedicatedMemoryBytes/${k}`, message: 'must be a number >= 0' });
   }
 
+  const newPool = {} as Settings['newPool'];
+  for (const engine of Object.keys(DEFAULT_DEDICATED_MEMORY) as DatabaseEngine[]) {
+    const o = options.newPoolServer?.[engine] ?? {};
+    const memoryBytes = o.memoryBytes ?? dedicatedMemory[engine];
+    if (!(memoryBytes >= 0)) details.push({ path: `/options/newPoolServer/${engine}/memoryBytes`, message: 'must be a number >= 0' });
+    newPool[engine] = { memoryBytes, ...(o.version !== undefined ? { version: o.version } : {}), ...(o.extensions !== undefined ? { extensions: o.extensions } : {}) };
+  }
+
   if (details.length > 0) {
     throw new WarrenError('WARREN_ERR_INVALID_INPUT', `Invalid placement settings: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, {
       hint: 'Weights are numbers >= 0 (not all zero); curve parameters are positive numbers.',
       details,
     });
   }
-  return { weights, weightSum, curves, freshnessLimitSeconds, dedicatedMemory };
+  return { weights, weightSum, curves, freshnessLimitSeconds, dedicatedMemory, newPool };
 }
 
 // Factors and references divide or scale a score, so they must be above 0; the scores given to unknown

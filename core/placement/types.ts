@@ -120,6 +120,12 @@ export interface PlacementOptions {
   freshnessLimitSeconds?: number;
   /** Memory a dedicated database server needs, per engine. Defaults: postgres 256 MiB, mariadb 384 MiB. */
   dedicatedMemoryBytes?: Partial<Record<DatabaseEngine, number>>;
+  /**
+   * The shared server an install creates on a device that has no server of the engine yet: its memory
+   * (default: the dedicatedMemoryBytes figure) and, when known in advance, the version and extensions
+   * it will run (a need they do not meet then gets a dedicated server besides, as install does).
+   */
+  newPoolServer?: Partial<Record<DatabaseEngine, { memoryBytes?: number; version?: string; extensions?: string[] }>>;
 }
 
 export type ReasonCode =
@@ -155,9 +161,11 @@ export interface DatabasePlan {
   ref: string;
   engine: DatabaseEngine;
   via: 'pool' | 'dedicated';
-  /** The pool used (`postgres 16.2`), or why a dedicated server is needed. */
+  /** The device has no shared server of the engine yet: installing creates it. */
+  newServer?: boolean;
+  /** The pool used (`postgres 16.2 pool`), the shared server to be created, or why a dedicated server is needed. */
   detail: string;
-  /** Extra memory the dedicated server needs (0 for a pool). */
+  /** Memory of the servers this need brings onto the device (0 for an existing pool); counted in the RAM need. */
   memoryBytes: number;
 }
 

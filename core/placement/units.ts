@@ -4,10 +4,20 @@ export const GiB = 1024 * MiB;
 /** Human bytes with one decimal: `512.0 MiB`, `2.0 GiB`, `3276.8 GiB` (GiB is the largest unit, as messages promise). */
 export function formatBytes(n: number): string {
   const a = Math.abs(n);
-  if (a >= GiB) return `${(n / GiB).toFixed(1)} GiB`;
-  if (a >= MiB) return `${(n / MiB).toFixed(1)} MiB`;
-  if (a >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  if (a >= GiB) return oneDecimal(n / GiB) + ' GiB';
+  if (a >= MiB) return oneDecimal(n / MiB) + ' MiB';
+  if (a >= 1024) return oneDecimal(n / 1024) + ' KiB';
   return `${n} B`;
+}
+
+/** x.toFixed(1), without its cost for the common magnitudes (placement formats thousands of these). */
+function oneDecimal(x: number): string {
+  if (!(Math.abs(x) < 1e15)) return x.toFixed(1);
+  const tenths = Math.round(Math.abs(x) * 10);
+  // toFixed rounds the exact binary value; where x·10 lands on a half the two can differ, so ask it.
+  if (Math.abs(Math.abs(x) * 10 - Math.trunc(Math.abs(x) * 10) - 0.5) < 1e-9) return x.toFixed(1);
+  const whole = Math.trunc(tenths / 10);
+  return (x < 0 && tenths > 0 ? '-' : '') + whole + '.' + (tenths - whole * 10);
 }
 
 /** `12 s`, `5 min`, `3.0 h`, `2.0 d`. */

@@ -25,10 +25,16 @@ t.test('a bundled database sidecar is the dedicated fallback, with its own memor
   const r = requirementsFromCatalog(requirementsOf(manifest('gitea')));
   const db = r.databases![0]!;
   t.equal(db.dedicatedMemoryBytes, 128 * MiB, 'the sidecar reserves 128M in the manifest');
-  const tight = device({ memory: { availableBytes: r.memoryBytes + 100 * MiB } });
-  t.same(rankDevices(r, [tight]).candidates[0]!.reasons.map((x) => x.code), ['DATABASE'], 'no pool and no room for the sidecar');
-  const roomy = device({ memory: { availableBytes: r.memoryBytes + 128 * MiB } });
-  t.ok(rankDevices(r, [roomy]).candidates[0]!.eligible, 'room for the sidecar is enough');
+  // A pool that cannot serve the need (another engine's server is no help; an unsuitable one of the
+  // same engine is what makes install fall back to the dedicated server).
+  const unsuitable = [{ engine: db.engine, version: '1.0' }];
+  const need = { ...r, databases: [{ ...db, versions: '>=9' }] };
+  const tight = device({ memory: { availableBytes: r.memoryBytes + 100 * MiB }, databases: unsuitable });
+  t.same(rankDevices(need, [tight]).candidates[0]!.reasons.map((x) => x.code), ['DATABASE'], 'no usable pool and no room for the sidecar');
+  const roomy = device({ memory: { availableBytes: r.memoryBytes + 128 * MiB }, databases: unsuitable });
+  t.ok(rankDevices(need, [roomy]).candidates[0]!.eligible, 'room for the sidecar is enough');
+  const none = device({ memory: { availableBytes: r.memoryBytes + 128 * MiB } });
+  t.same(rankDevices(r, [none]).candidates[0]!.databases.map((p) => [p.via, p.newServer, p.memoryBytes]), [['pool', true, 256 * MiB]], 'no server yet: install creates the shared one, not the sidecar');
 });
 
 t.test('what the adapter gives passes the requirements validator unchanged (the CLI sends it to the hub)', async (t) => {

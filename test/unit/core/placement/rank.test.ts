@@ -23,8 +23,19 @@ t.test('hard requirements: each case disqualifies with its code, or not at all',
     { name: 'aarch64 is arm64', app: { architectures: ['linux/arm64/v8'] }, device: { arch: 'aarch64' }, expect: [] },
     { name: 'arm/v7 app on arm64 without declared 32-bit support', app: { architectures: ['linux/arm/v7'] }, device: { arch: 'arm64' }, expect: ['ARCH'] },
     { name: 'arm/v7 app on arm64 that lists arm/v7', app: { architectures: ['linux/arm/v7'] }, device: { arch: 'arm64', platforms: ['linux/arm/v7'] }, expect: [] },
-    { name: 'arm/v6 app on arm/v7 is not an exact match', app: { architectures: ['linux/arm/v6'] }, device: { arch: 'armv7l' }, expect: ['ARCH'] },
+    { name: 'an arm/v7 board runs arm/v6 images', app: { architectures: ['linux/arm/v6'] }, device: { arch: 'armv7l' }, expect: [] },
+    { name: 'an arm/v6 board does not run arm/v7 images', app: { architectures: ['linux/arm/v7'] }, device: { arch: 'armv6l' }, expect: ['ARCH'], message: /device runs arm\/v6; the app's images offer arm\/v7/ },
     { name: 'linux/arm means arm/v7', app: { architectures: ['linux/arm'] }, device: { arch: 'armv7l' }, expect: [] },
+    { name: 'a device reporting bare arm counts as arm/v6', app: { architectures: ['linux/arm/v7'] }, device: { arch: 'arm' }, expect: ['ARCH'], message: /arm \(variant unknown, counted as arm\/v6\)/ },
+    { name: 'bare arm still runs arm/v6 images', app: { architectures: ['linux/arm/v6'] }, device: { arch: 'arm' }, expect: [] },
+    { name: 'a 32-bit armv8l userland runs arm/v7', app: { architectures: ['linux/arm/v7'] }, device: { arch: 'armv8l' }, expect: [] },
+    { name: 'arm64/v8 is arm64', app: { architectures: ['linux/arm64/v8'] }, device: { arch: 'aarch64' }, expect: [] },
+    { name: 'amd64/v3 images need a v3 device', app: { architectures: ['linux/amd64/v3'] }, device: { arch: 'x86_64' }, expect: ['ARCH'] },
+    { name: 'an amd64/v3 device runs amd64/v2 images', app: { architectures: ['linux/amd64/v2'] }, device: { arch: 'amd64/v3' }, expect: [] },
+    { name: 'ppc64le', app: { architectures: ['linux/ppc64le', 'linux/s390x'] }, device: { arch: 'ppc64el' }, expect: [] },
+    { name: 's390x is not riscv64', app: { architectures: ['linux/riscv64'] }, device: { arch: 's390x' }, expect: ['ARCH'] },
+    { name: '386 images on amd64 only when listed', app: { architectures: ['linux/386'] }, device: { arch: 'amd64' }, expect: ['ARCH'] },
+    { name: '386 listed in platforms', app: { architectures: ['linux/386'] }, device: { arch: 'amd64', platforms: ['i686'] }, expect: [] },
     { name: 'arm64 app on an arm/v7 board', app: { architectures: ['linux/arm64'] }, device: { arch: 'arm/v7' }, expect: ['ARCH'] },
     { name: 'no declared architectures runs anywhere', app: { architectures: [] }, device: { arch: 'riscv64' }, expect: [] },
     { name: 'more CPUs than cores', app: { cpus: 2 }, device: { cores: 1 }, expect: ['CPU_CORES'], message: /limited to 2 CPUs, the device has 1 cores/ },
@@ -151,13 +162,40 @@ t.test('optional device paths and database plans are explained on eligible devic
   );
   t.same(cand.notes, ['optional device path /dev/dri is missing']);
   t.same(
-    cand.databases.map((d) => [d.ref, d.via, d.memoryBytes]),
+    cand.databases.map((d) => [d.ref, d.via, d.newServer ?? false, d.memoryBytes]),
     [
-      ['db', 'pool', 0],
-      ['cache', 'dedicated', 384 * MiB],
+      ['db', 'pool', false, 0],
+      ['cache', 'pool', true, 384 * MiB],
     ],
   );
-  t.equal(cand.criteria.ram.need, 512 * MiB + 384 * MiB, 'the dedicated server counts in the RAM need');
+  t.match(cand.databases[1]!.detail, /new shared mariadb server \(none on the device yet; installing creates it, 384\.0 MiB counted in the RAM need\)/);
+  t.equal(cand.criteria.ram.need, 512 * MiB + 384 * MiB, 'the new shared server counts in the RAM need');
+});
+
+t.test('database needs are met as install meets them', async (t) => {
+  const pg = (o: object = {}) => ({ ref: 'db', engine: 'postgres' as const, ...o });
+  const plan = (a: Parameters<typeof app>[0], d: Parameters<typeof device>[0], options = {}) => {
+    const c = rankDevices(app(a), [device(d)], options).candidates[0]!;
+    return { plans: c.databases.map((x) => [x.via, x.newServer ?? false, x.memoryBytes]), need: c.criteria.ram.need, codes: c.reasons.map((r) => r.code), c };
+  };
+  let r = plan({ databases: [pg()] }, {});
+  t.same(r.plans, [['pool', true, 256 * MiB]], 'no server of the engine: install creates the shared one');
+  r = plan({ databases: [pg(), pg({ ref: 'cache' })] }, {});
+  t.same(r.plans, [['pool', true, 256 * MiB], ['pool', true, 0]], 'one shared server for two needs of one engine');
+  t.equal(r.need, 512 * MiB + 256 * MiB);
+  r = plan({ databases: [pg({ versions: '>=16' })] }, { databases: [{ engine: 'postgres', version: '15.4' }] });
+  t.same(r.plans, [['dedicated', false, 256 * MiB]], 'an existing pool of another version: a dedicated server');
+  t.match(r.c.databases[0]!.detail, /the postgres 15\.4 pool does not satisfy >=16/);
+  r = plan({ databases: [pg({ dedicated: true })] }, {});
+  t.same(r.plans, [['dedicated', false, 256 * MiB]], 'a need for a dedicated server never creates the shared one');
+  r = plan({ databases: [pg({ versions: '>=17' })] }, {}, { newPoolServer: { postgres: { version: '16.4', memoryBytes: 200 * MiB } } });
+  t.same(r.plans, [['dedicated', true, 200 * MiB + 256 * MiB]], 'a new shared server known not to fit: install creates it and a dedicated one');
+  t.match(r.c.databases[0]!.detail, /a new shared postgres server would run 16\.4, which does not satisfy >=17/);
+  r = plan({ databases: [pg({ versions: '>=16' })] }, {}, { newPoolServer: { postgres: { version: '16.4', memoryBytes: 200 * MiB } } });
+  t.same(r.plans, [['pool', true, 200 * MiB]], 'the configured shared-server memory counts');
+  r = plan({ memoryBytes: 512 * MiB, databases: [pg()] }, { memory: { availableBytes: 700 * MiB } });
+  t.same(r.codes, ['DATABASE'], 'no room for the new shared server');
+  t.match(r.c.reasons[0]!.message, /^Database: db \(postgres\) needs a new shared postgres server \(none on the device yet; installing creates it, 256\.0 MiB counted in the RAM need\); the database servers it brings need 256\.0 MiB, so 768\.0 MiB with the app, 700\.0 MiB available \(sampled 10 s ago\)$/);
 });
 
 t.test('criteria follow the default curves', async (t) => {
