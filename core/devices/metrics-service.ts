@@ -39,6 +39,8 @@ export interface SummaryDeviceRow {
   storage?: { totalBytes: number; usedBytes: number; availableBytes: number; ageSeconds: number };
   cpu?: { utilisation: number; cores: number; ageSeconds: number };
   load1?: number;
+  /** The kernel under the device (boot id, host name); devices sharing one are counted once in the totals. */
+  machine?: { bootId?: string; hostname?: string };
 }
 
 export interface SummaryView {
@@ -278,6 +280,7 @@ export class MetricsService {
           ...(counted && f.filesystems ? { storage: { totalBytes: sum('totalBytes'), usedBytes: sum('usedBytes'), availableBytes: sum('availableBytes'), ageSeconds: age(now, f.filesystems.at) } } : {}),
           ...(counted && f.cpu ? { cpu: { utilisation: f.cpu.utilisation, cores: f.cpu.cores, ageSeconds: age(now, f.cpu.at) } } : {}),
           ...(counted && f.load ? { load1: f.load.load1 } : {}),
+          ...(f.machine ? { machine: { ...(f.machine.bootId && { bootId: f.machine.bootId }), ...(f.machine.hostname && { hostname: f.machine.hostname }) } } : {}),
         };
       })
       .sort((a, b) => a.name.localeCompare(b.name));

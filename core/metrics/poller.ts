@@ -289,6 +289,9 @@ export class Poller {
       f.cpuScore = { perCore: reading.cpuScorePerCore, basis: reading.cpuScoreBasis ?? 'benchmark', at };
     }
     if (reading.arch) f.arch = { arch: reading.arch, at };
+    if (reading.bootId || reading.hostname) {
+      f.machine = { ...(reading.bootId && { bootId: reading.bootId }), ...(reading.hostname && { hostname: reading.hostname }), at };
+    }
     if (dropped) this.emit('onDrop', id, { ...dropped, at });
     this.emit('onSample', id, sample);
   }

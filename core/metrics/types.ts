@@ -47,6 +47,8 @@ export interface DeviceFigures {
   boot?: Aged<{ bootTime: number }>;
   cpuScore?: Aged<{ perCore: number; basis: 'benchmark' | 'default' }>;
   arch?: Aged<{ arch: string }>;
+  /** Who the machine under the device is (see HostReading.bootId), for counting shared kernels once. */
+  machine?: Aged<{ bootId?: string; hostname?: string }>;
 }
 
 export interface DeviceStatus {

@@ -32,6 +32,13 @@ export interface HostReading {
   load?: { load1: number; load5: number; load15: number };
   /** Epoch seconds of the last boot. */
   bootTime?: number;
+  /**
+   * The running kernel's /proc/sys/kernel/random/boot_id: two devices reporting the same one are one
+   * machine (network namespaces, or the hub's own host reached over SSH), counted once in totals.
+   */
+  bootId?: string;
+  /** The kernel's host name, with bootTime the identity of a machine when no boot id is offered. */
+  hostname?: string;
   containers?: { name: string; project?: string; service?: string; memoryBytes: number; cpuTotalNs: number }[];
   /** Per-core score from a short benchmark, 1.0 = the reference core; only from sources that run one. */
   cpuScorePerCore?: number;

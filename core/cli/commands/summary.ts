@@ -6,7 +6,8 @@ import { formatAge, formatBytes } from '../../placement/units.js';
 import { table, type CliContext } from '../context.js';
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '-' : `${Math.round(x * 100)}%`);
-const covers = (c: { devices: number; of: number }) => (c.devices === c.of ? `all ${c.of}` : `${c.devices} of ${c.of}`);
+const covers = (c: { devices: number; of: number; machines?: number }) =>
+  `${c.devices === c.of ? `all ${c.of}` : `${c.devices} of ${c.of}`}${c.machines !== undefined && c.machines !== c.devices ? ` on ${c.machines} machine${c.machines === 1 ? '' : 's'}` : ''}`;
 const ageMs = (ms: number | undefined) => (ms === undefined ? '' : `, oldest ${formatAge(ms / 1000)}`);
 
 export function formatSummary(v: SummaryView): string {
@@ -18,6 +19,7 @@ export function formatSummary(v: SummaryView): string {
     `CPU      ${pct(s.cpu.utilisation)} of ${s.cpu.cores} cores, weighted by cores (covers ${covers(s.cpu.covers)}${ageMs(s.cpu.ageMs)})`,
     `Apps     ${s.apps.total}: ${s.apps.running} running, ${s.apps.stopped} stopped, ${s.apps.failed} failed${s.apps.other ? `, ${s.apps.other} other` : ''}`,
     `Pooling  ${s.pooling ? `saves ${formatBytes(s.pooling.bytes)} of RAM (${s.pooling.basis})` : 'no shared database servers'}`,
+    ...(s.notes ?? []).map((n) => `Note     ${n}`),
   ];
   if (v.devices.length) {
     lines.push(
