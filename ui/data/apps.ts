@@ -67,3 +67,15 @@ export function openUrl(app: AppDetail, deviceHost: string | undefined, main?: {
   if (!port?.published) return undefined;
   return `http://${deviceHost || location.hostname}:${port.published}${main?.path ?? '/'}`;
 }
+
+/** Polls an operation until it ends; each progress message as it changes. Resolves with the final view. */
+export async function waitOperation(id: string, onMessage?: (message: string) => void, everyMs = 1000): Promise<OperationView> {
+  let last = '';
+  for (;;) {
+    const op = await getOperation(id);
+    const message = op.progress?.message ?? (op.currentStep !== null ? op.steps[op.currentStep]?.name : undefined) ?? '';
+    if (message && message !== last) onMessage?.((last = message));
+    if (op.state !== 'pending' && op.state !== 'running') return op;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

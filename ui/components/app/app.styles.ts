@@ -12,6 +12,8 @@ export const styles = [
     nav a[aria-current='page'] { background: var(--wn-accent); color: var(--wn-on-accent); }
     .user { display: flex; gap: .5rem; align-items: center; color: var(--wn-muted); }
     main { padding: 1rem; max-width: 72rem; margin: 0 auto; outline: none; }
+    /* Focus moves to the page after each navigation for screen readers; no ring around the whole page. */
+    main[tabindex]:focus-visible { outline: none; }
     main.auth { max-width: 28rem; margin-top: 4rem; }
     .skip { position: absolute; left: -100vw; }
     .skip:focus { left: 1rem; top: .5rem; z-index: 1; background: var(--wn-card); padding: .5rem; }

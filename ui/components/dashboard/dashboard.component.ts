@@ -32,6 +32,7 @@ export class WnDashboard extends LitElement {
     }
     const s = view.summary;
     const covers = (c: { devices: number; of: number }) => (c.devices < c.of ? html`<small class="muted">covers ${c.devices} of ${c.of} devices</small>` : '');
+    if (s.devices.total === 0) return this.welcome();
     return html`
       <h1>Dashboard</h1>
       ${this.live.error ? html`<p role="alert" class="error">${this.live.error}</p>` : ''}
@@ -59,14 +60,16 @@ export class WnDashboard extends LitElement {
         <div class="card" data-total="apps">
           <h2>Apps</h2>
           <p class="figure">${s.apps.total} <span class="muted">installed</span></p>
-          <p><span class="state-running">${s.apps.running} running</span> · ${s.apps.stopped} stopped · <span class="state-failed">${s.apps.failed} failed</span>${s.apps.other ? html` · ${s.apps.other} other` : ''}</p>
+          ${s.apps.total === 0
+            ? html`<p>None yet: <a href="#/catalog">pick one in the catalog</a> and Warren recommends where it runs.</p>`
+            : html`<p><span class="state-running">${s.apps.running} running</span> · ${s.apps.stopped} stopped · <span class="state-failed">${s.apps.failed} failed</span>${s.apps.other ? html` · ${s.apps.other} other` : ''}</p>`}
         </div>
         <div class="card" data-total="pooling">
           <h2>RAM saved by pooling</h2>
-          ${s.pooling
+          ${s.pooling && s.pooling.bytes > 0
             ? html`<p class="figure">${bytes(s.pooling.bytes)} <span class="badge">${s.pooling.basis}</span></p>
                 <small class="muted">${s.pooling.basis === 'measured' ? 'shared servers measured against a per-instance baseline' : 'estimated from typical per-instance memory'}</small>`
-            : html`<p class="muted">No shared database servers yet.</p>`}
+            : html`<p class="muted">Nothing yet. Apps on one device share one database server instead of one each; the RAM that saves shows here.</p>`}
         </div>
       </section>
       <h2>Devices</h2>
@@ -74,6 +77,22 @@ export class WnDashboard extends LitElement {
         ? html`<p>No devices yet. <a href="#/devices">Add a device</a> to see its figures here.</p>`
         : html`<ul class="grid devices" role="list">${view.devices.map((d) => this.device(d))}</ul>`}
     `;
+  }
+
+  /** A fresh hub: what to do first, instead of totals of nothing. */
+  private welcome(): TemplateResult {
+    return html`<h1>Dashboard</h1>
+      ${this.live.error ? html`<p role="alert" class="error">${this.live.error}</p>` : ''}
+      <section class="card getting-started" aria-labelledby="start-heading">
+        <h2 id="start-heading" style="margin-top:0">Getting started</h2>
+        <p>Warren shows your homelab as one system once it knows your machines. Three steps:</p>
+        <ol>
+          <li><a href="#/devices?add=1">Add a device</a>: this machine's Docker or Podman socket, or another machine over SSH or Docker's TLS port. Warren tests the connection before saving it.</li>
+          <li>Pick an app in the <a href="#/catalog">catalog</a> and install it: Warren recommends the device with the most room and explains why.</li>
+          <li>Optionally, connect <a href="#/settings">MQTT</a> to see devices and apps in Home Assistant.</li>
+        </ol>
+        <p class="muted">This page then shows the total RAM, storage and CPU of every device, live.</p>
+      </section>`;
   }
 
   private bar(used: number, total: number, label: string): TemplateResult {

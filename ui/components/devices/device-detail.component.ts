@@ -91,17 +91,17 @@ export class WnDeviceDetail extends LitElement {
     const fsUsed = this.fsUsed(s);
     const total = s['memory.total_bytes']?.at(-1)?.[1];
     return html`<div class="charts">
-      <section><h3>RAM used</h3><wn-chart label="RAM used" .points=${s['memory.used_bytes'] ?? []} .from=${h.from} .to=${h.to} .max=${total} .format=${bytes}></wn-chart></section>
-      <section><h3>CPU</h3><wn-chart label="CPU busy" .points=${s['cpu.utilisation'] ?? []} .from=${h.from} .to=${h.to} .max=${1} .format=${percent}></wn-chart></section>
-      <section><h3>Storage used</h3><wn-chart label="Storage used" .points=${fsUsed.points} .from=${h.from} .to=${h.to} .max=${fsUsed.max} .format=${bytes}></wn-chart></section>
-      <section><h3>Availability</h3><wn-chart label="Reachable (1 up, 0 down)" .points=${s['up'] ?? []} .from=${h.from} .to=${h.to} .max=${1} .format=${(v: number) => (v >= 0.5 ? 'up' : 'down')}></wn-chart></section>
+      <section><h3>RAM used</h3><wn-chart label="RAM used" kind="bytes" .points=${s['memory.used_bytes'] ?? []} .from=${h.from} .to=${h.to} .max=${total}></wn-chart></section>
+      <section><h3>CPU busy</h3><wn-chart label="CPU busy" kind="percent" .points=${s['cpu.utilisation'] ?? []} .from=${h.from} .to=${h.to} .max=${1}></wn-chart></section>
+      <section><h3>Storage used</h3><wn-chart label="Storage used" kind="bytes" .points=${fsUsed.points} .from=${h.from} .to=${h.to} .max=${fsUsed.max}></wn-chart></section>
+      <section><h3>Availability</h3><wn-chart label="Reachable" kind="updown" .points=${s['up'] ?? []} .from=${h.from} .to=${h.to} .max=${1}></wn-chart></section>
     </div>`;
   }
 
   /** Used storage over time, summed over the filesystems recorded as `fs.total_bytes:<path>` and `fs.available_bytes:<path>`. */
   private fsUsed(s: History['series']): { points: [number, number][]; max?: number } {
     const used = new Map<number, number>();
-    let max = 0;
+    const totals = new Map<number, number>();
     for (const [k, pts] of Object.entries(s)) {
       if (!k.startsWith('fs.total_bytes:')) continue;
       const avail = new Map(s[`fs.available_bytes:${k.slice('fs.total_bytes:'.length)}`] ?? []);
@@ -109,9 +109,11 @@ export class WnDeviceDetail extends LitElement {
         const a = avail.get(at);
         if (a === undefined) continue;
         used.set(at, (used.get(at) ?? 0) + total - a);
-        max = Math.max(max, total);
+        totals.set(at, (totals.get(at) ?? 0) + total);
       }
     }
+    // The scale's top is the summed size of the filesystems (the largest sum seen in the window).
+    const max = Math.max(0, ...totals.values());
     return { points: [...used].sort((a, b) => a[0] - b[0]), ...(max ? { max } : {}) };
   }
 }

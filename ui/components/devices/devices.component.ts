@@ -10,6 +10,8 @@ export class WnDevices extends LitElement {
   static override properties = { param: {}, devices: { state: true }, error: { state: true }, adding: { state: true }, kind: { state: true }, test: { state: true }, testing: { state: true }, busy: { state: true } };
   static override styles = styles;
   param?: string;
+  /** `#/devices?add=1` opens the add form (the dashboard's first step links there). */
+  query?: URLSearchParams;
   devices?: Device[];
   error = '';
   adding = false;
@@ -21,6 +23,7 @@ export class WnDevices extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
+    if (this.query?.get('add')) this.adding = true;
     void this.load();
     this.ticker = setInterval(() => void this.load(), 5000);
   }
@@ -115,7 +118,7 @@ export class WnDevices extends LitElement {
       ${!this.devices
         ? html`<p aria-busy="true">Loading devices…</p>`
         : this.devices.length === 0
-          ? html`<p>No devices yet. Add the machines Warren should run apps on.</p>`
+          ? html`<p>No devices yet. Add the machines Warren should run apps on with <strong>Add a device</strong>: for the machine the hub runs on, the local socket (<code>/var/run/docker.sock</code>, or Podman's <code>/run/podman/podman.sock</code>) is enough.</p>`
           : html`<table>
               <thead><tr><th>Device</th><th>State</th><th class="hide-narrow">Connection</th><th class="hide-narrow">RAM</th><th class="hide-narrow">CPU</th><th><span class="sr-only">Actions</span></th></tr></thead>
               <tbody>${this.devices.map((d) => html`<tr data-device=${d.id} data-state=${d.state}>
@@ -124,10 +127,10 @@ export class WnDevices extends LitElement {
                 <td class="hide-narrow">${d.connection.type}${d.connection.host ? ` ${d.connection.host}:${d.connection.port}` : d.connection.socketPath ? ` ${d.connection.socketPath}` : ''}</td>
                 <td class="hide-narrow ${d.state === 'fresh' ? '' : 'stale'}">${d.figures?.memory ? html`${bytes(d.figures.memory.usedBytes)} / ${bytes(d.figures.memory.totalBytes)}` : '—'}</td>
                 <td class="hide-narrow ${d.state === 'fresh' ? '' : 'stale'}">${d.figures?.cpu ? html`${percent(d.figures.cpu.utilisation)} <small class="muted">(${age(d.figures.cpu.ageSeconds)})</small>` : '—'}</td>
-                <td class="row">
+                <td><div class="row">
                   <button class="secondary" ?disabled=${this.busy === d.id} @click=${() => this.act(d, d.cordoned ? 'uncordon' : 'cordon')} aria-label="${d.cordoned ? 'Uncordon' : 'Cordon'} ${d.name}">${d.cordoned ? 'Uncordon' : 'Cordon'}</button>
                   <button class="danger" ?disabled=${this.busy === d.id} @click=${() => this.act(d, 'remove')} aria-label="Remove ${d.name}">Remove</button>
-                </td></tr>`)}</tbody>
+                </div></td></tr>`)}</tbody>
             </table>
             <p class="muted">A cordoned device keeps its apps but gets no new ones.</p>`}
     `;

@@ -55,7 +55,9 @@ export class WnSettings extends LitElement {
     this.error = '';
     try {
       this.status = await setMqtt(input);
-      this.saved = input.enabled ? 'Saved. The bridge reconnects with these settings; its state shows above.' : 'Saved. MQTT is off.';
+      this.saved = input.enabled
+        ? 'Saved. The bridge reconnects with these settings; its state shows above.'
+        : `Saved. MQTT is off${input.url ? ': tick “Publish to an MQTT broker” to connect' : ''}.`;
       form.querySelector<HTMLInputElement>('[name=password]')!.value = '';
     } catch (e) {
       this.error = explain(e);
