@@ -477,11 +477,16 @@ export class DeviceService {
    */
   async snapshot(opts: { images?: string[] } = {}): Promise<Snapshot> {
     const rows = await this.hub.store.devices.list();
-    const devices = await Promise.all(rows.map((d) => this.deviceSnapshot(d, opts.images ?? [])));
+    // The shared database servers install would use: placement judges a database need against them.
+    const pools = (await this.hub.services.pooling?.sharedServers().catch((err: unknown) => {
+      this.hub.logger.warn({ err }, 'listing the shared database servers for a snapshot failed');
+      return undefined;
+    })) ?? [];
+    const devices = await Promise.all(rows.map((d) => this.deviceSnapshot(d, opts.images ?? [], pools.filter((p) => p.device === d.id))));
     return { devices, takenAt: new Date().toISOString() };
   }
 
-  private async deviceSnapshot(d: Device, wanted: string[]): Promise<DeviceSnapshot> {
+  private async deviceSnapshot(d: Device, wanted: string[], pools: { engine: string; version: string; extensions?: string[] }[] = []): Promise<DeviceSnapshot> {
     const v = await this.view(d);
     const polled = this.metrics.polled(d.id);
     const f = polled?.figures ?? {};
@@ -527,7 +532,7 @@ export class DeviceService {
       images,
       // Reservations live in the placement ledger, which the apps feature owns and applies on top.
       reservations: [],
-      databases: [],
+      databases: pools.map((p) => ({ engine: p.engine, version: p.version, ...(p.extensions ? { extensions: p.extensions } : {}) })),
     };
   }
 }

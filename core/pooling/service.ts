@@ -467,6 +467,32 @@ export class PoolingService {
     this.progress.get(`${app}/${ref}`)?.({ phase: 'healthy', subject: ref, message });
   }
 
+  /**
+   * The shared servers of every device as placement sees them: engine, version and, once this hub has
+   * asked the server, the extensions its image offers. A server not asked yet is asked now, within
+   * `waitMs`; one that does not answer in time is listed without extensions (and asked in the background).
+   */
+  async sharedServers(waitMs = 2000): Promise<{ device: string; engine: DatabaseEngine; version: string; extensions?: string[] }[]> {
+    const rows = await this.store.dbServers.list({ mode: 'pooled' });
+    return Promise.all(
+      rows.map(async (row) => {
+        let info = this.infos.get(row.id);
+        if (!info) {
+          let timer: NodeJS.Timeout | undefined;
+          info = await Promise.race([
+            this.live(row).then((live) => this.serverInfo(live)),
+            new Promise<undefined>((resolve) => {
+              timer = setTimeout(() => resolve(undefined), waitMs);
+            }),
+          ])
+            .catch(() => undefined)
+            .finally(() => clearTimeout(timer));
+        }
+        return { device: row.device, engine: row.engine, version: info?.version ?? row.version ?? 'unknown', ...(info ? { extensions: [...info.extensionsAvailable] } : {}) };
+      }),
+    );
+  }
+
   connectionLimit(): number {
     return this.opts.connectionLimit ?? DEFAULT_CONNECTION_LIMIT;
   }
