@@ -1,8 +1,11 @@
 // Time until an app's database accepts connections: a new database in a running shared server versus
 // a new dedicated server, measured alternately in one run through the same code path
 // (PoolingService.ensureDatabase). "Ready" is when the database and user exist on a healthy server (the
-// progress event that says it accepts connections); "with self-test" adds the isolation self-test that
-// follows every provision (the app's user logs in over TCP and is refused elsewhere).
+// progress event that says it accepts connections); "with self-test" is when ensureDatabase returns, i.e.
+// when the app gets its credentials: after the isolation self-test (the app's user logs in over TCP and
+// is refused elsewhere), which runs before any app is handed a database. A shared Postgres server keeps
+// one empty spare database made in the background after each provision; rounds wait for that work to
+// end (PoolingService.settled) so that nothing runs beside a measurement.
 // Run: npx tsx bench/pool-ready.ts [rounds] [engine]     (needs the local Docker and the test images)
 // Target: median(pooled) / median(dedicated) <= 0.1.
 import type { DatabaseEngine } from '../core/providers/database-pool.js';
@@ -24,6 +27,7 @@ try {
   for (const engine of engines) {
     await f.addApp(`warmup-${engine}`);
     await f.pooling.ensureDatabase({ device: f.device, app: `warmup-${engine}`, need: { ref: 'main', engine } });
+    await f.pooling.settled();
     const pooled: number[] = [];
     const dedicated: number[] = [];
     const pooledReady: number[] = [];
@@ -42,6 +46,8 @@ try {
         (mode === 'pooled' ? pooled : dedicated).push(ms);
         (mode === 'pooled' ? pooledReady : dedicatedReady).push(ready);
         await f.pooling.releaseDatabase({ app, ref: 'main' });
+        // The shared server makes its next spare database in the background; no round measures beside it.
+        await f.pooling.settled();
       }
     }
     const show = (xs: number[]) => `median ${median(xs).toFixed(0)} ms (${xs.map((x) => x.toFixed(0)).join(', ')})`;

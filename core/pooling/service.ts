@@ -95,6 +95,7 @@ const password = (): string => randomBytes(24).toString('base64url');
 
 export class PoolingService {
   private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly background = new Set<Promise<unknown>>();
   /** Operations older than this were left by an earlier hub; newer ones are this process's own. */
   private readonly startedAt = Date.now();
   /** Version, extensions and max connections do not change while a server runs; dropped whenever it is (re)started. */
@@ -303,6 +304,8 @@ export class PoolingService {
       }, 'rollback').finally(() => this.progress.delete(`${app}/${need.ref}`));
       const grant = (await this.store.dbGrants.get(app, need.ref))!;
       const result = await this.existingResult(grant);
+      // After the self-test, so that making the next spare does not slow this app's own provision down.
+      if (pooled) this.warm(pooled);
       return { ...result, ...(reason ? { reason } : {}), isolation: data.isolation as IsolationReport };
     });
   }
@@ -353,7 +356,7 @@ export class PoolingService {
       const names = { database: grant.database, user: grant.username };
       const pw = await this.store.secrets.get(grant.secretRef!);
       await live.pool.deprovision(names);
-      await live.pool.provision({ app, ref, ...names, password: pw, connectionLimit: this.connectionLimit() });
+      await this.onServer(live.row.id, () => live.pool.provision({ app, ref, ...names, password: pw, connectionLimit: this.connectionLimit() }));
       await live.pool.restore(names, bytesOf(bytes));
     });
   }
@@ -448,7 +451,8 @@ export class PoolingService {
   }
 
   async recordBaseline(live: Live): Promise<void> {
-    if (!live.host.containerStats) return;
+    // Reading stats takes a second or two; only a new shared server's first figure is kept.
+    if (!live.host.containerStats || live.row.mode !== 'pooled' || (await this.store.kv.get(KV, `baseline:${live.row.engine}`)) !== undefined) return;
     const mem = (await live.host.containerStats()).filter((s) => s.project === live.row.container).reduce((n, s) => n + s.memoryBytes, 0);
     if (mem > 0 && live.row.mode === 'pooled' && (await this.store.kv.get(KV, `baseline:${live.row.engine}`)) === undefined) {
       await this.store.kv.set(KV, `baseline:${live.row.engine}`, mem);
@@ -461,6 +465,27 @@ export class PoolingService {
     const info = await live.pool.serverInfo();
     this.infos.set(live.row.id, info);
     return info;
+  }
+
+  /**
+   * Provisions on one server run one at a time: a Postgres provision may rename the server's spare
+   * database, which only one of them can have.
+   */
+  onServer<T>(server: string, fn: () => Promise<T>): Promise<T> {
+    return this.lock(`provision:${server}`, fn);
+  }
+
+  /** Best effort, in the background: the shared server makes ready what the next provision needs. */
+  warm(live: Live): void {
+    if (live.row.mode !== 'pooled' || !live.pool.warm) return;
+    const p = live.pool.warm().catch((e: unknown) => this.hub.logger.debug({ err: e, server: live.row.id }, 'no spare database made'));
+    this.background.add(p);
+    void p.finally(() => this.background.delete(p));
+  }
+
+  /** Resolves once background work (spare databases) has ended: for benchmarks and tests that measure or tear down. */
+  async settled(): Promise<void> {
+    while (this.background.size) await Promise.all([...this.background]);
   }
 
   notify(app: string, ref: string, message: string): void {
@@ -560,6 +585,7 @@ const SERVER_STEPS: StepDef<PoolingService>[] = [
       const info = await live.pool.serverInfo();
       await s.store.dbServers.update(live.row.id, { version: info.version });
       await s.recordBaseline(live);
+      s.warm(live);
     },
   },
 ];
@@ -589,9 +615,13 @@ const PROVISION_STEPS: StepDef<PoolingService>[] = [
       const live = await s.liveById(str(d, 'server'));
       const names = poolNames(str(d, 'app'), str(d, 'ref'), live.driver.limits);
       const need = d.need as DatabaseNeed;
-      await live.pool.provision({ app: str(d, 'app'), ref: str(d, 'ref'), ...names, password: await s.store.secrets.get(str(d, 'secretRef')), extensions: need.extensions ?? [], connectionLimit: s.connectionLimit() });
+      const pw = await s.store.secrets.get(str(d, 'secretRef'));
+      const r = await s.onServer(live.row.id, () =>
+        live.pool.provision({ app: str(d, 'app'), ref: str(d, 'ref'), ...names, password: pw, extensions: need.extensions ?? [], connectionLimit: s.connectionLimit() }),
+      );
       s.notify(str(d, 'app'), str(d, 'ref'), `${names.database} accepts connections`);
-      return names;
+      // The server's other databases, listed in the provision's round trip, for the self-test that follows.
+      return { ...names, ...(r.otherDatabases ? { others: r.otherDatabases } : {}) };
     },
     undo: async (s, d) => {
       const live = await s.liveById(str(d, 'server')).catch(() => undefined);
@@ -612,7 +642,7 @@ const PROVISION_STEPS: StepDef<PoolingService>[] = [
     run: async (s, d) => {
       const live = await s.liveById(str(d, 'server'));
       const pw = await s.store.secrets.get(str(d, 'secretRef'));
-      const report = await live.pool.verifyIsolation(urlOf(live, str(d, 'database'), str(d, 'user'), pw));
+      const report = await live.pool.verifyIsolation(urlOf(live, str(d, 'database'), str(d, 'user'), pw), undefined, Array.isArray(d.others) ? (d.others as string[]) : undefined);
       await s.store.dbGrants.update(str(d, 'app'), str(d, 'ref'), { isolation: { ok: report.ok, checkedAt: Date.now(), checks: report.checks } });
       if (!report.ok) {
         const failed = report.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.message}`);
@@ -678,7 +708,7 @@ const MOVE_STEPS: StepDef<PoolingService>[] = [
       const grant = (await s.store.dbGrants.get(str(d, 'app'), str(d, 'ref')))!;
       const target = await s.liveById(str(d, 'target'));
       const pw = await s.store.secrets.get(grant.secretRef!);
-      await target.pool.provision({ app: str(d, 'app'), ref: str(d, 'ref'), database: grant.database, user: grant.username, password: pw, connectionLimit: s.connectionLimit() });
+      await s.onServer(target.row.id, () => target.pool.provision({ app: str(d, 'app'), ref: str(d, 'ref'), database: grant.database, user: grant.username, password: pw, connectionLimit: s.connectionLimit() }));
       return { database: grant.database, user: grant.username };
     },
     undo: async (s, d) => {

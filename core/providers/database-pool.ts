@@ -52,6 +52,14 @@ export interface DatabaseCredentials {
   url: string;
 }
 
+export interface ProvisionResult extends DatabaseCredentials {
+  /**
+   * The server's other databases (not the engine's own), read in the same round trip as the provision,
+   * for the isolation self-test that follows ({@link DatabasePool.verifyIsolation}'s `others`).
+   */
+  otherDatabases?: string[];
+}
+
 export interface DatabaseEntry {
   database: string;
   owner: string;
@@ -80,7 +88,7 @@ export interface DatabasePool {
    */
   prepare(signal?: AbortSignal): Promise<void>;
   serverInfo(signal?: AbortSignal): Promise<ServerInfo>;
-  provision(req: ProvisionRequest, signal?: AbortSignal): Promise<DatabaseCredentials>;
+  provision(req: ProvisionRequest, signal?: AbortSignal): Promise<ProvisionResult>;
   /** Drops the database and the user; already gone is success. */
   deprovision(req: DatabaseRef, signal?: AbortSignal): Promise<void>;
   /** App databases only (not the engine's own). */
@@ -89,9 +97,15 @@ export interface DatabasePool {
   exists(req: DatabaseRef, signal?: AbortSignal): Promise<{ database: boolean; user: boolean }>;
   /**
    * Connects as the app's user, as an app would: it must reach its own database and must not reach
-   * any other app's database, create users/roles or create databases.
+   * any other app's database, create users/roles or create databases. `others` is the server's other
+   * databases when the caller listed them already (e.g. while the provision ran), which saves a round trip.
    */
-  verifyIsolation(creds: DatabaseCredentials, signal?: AbortSignal): Promise<IsolationReport>;
+  verifyIsolation(creds: DatabaseCredentials, signal?: AbortSignal, others?: string[]): Promise<IsolationReport>;
+  /**
+   * Optional, best effort, off the critical path: makes the next provision faster (Postgres keeps one
+   * empty database made ahead of time, which a provision renames instead of copying a template).
+   */
+  warm?(signal?: AbortSignal): Promise<void>;
   /** Exact row counts per table (`schema.table` or `table`), to verify a move. */
   rowCounts(req: DatabaseRef, signal?: AbortSignal): Promise<Record<string, number>>;
   /** A plain SQL dump of the database, without ownership, restorable into another server. */

@@ -11,6 +11,7 @@ import type {
   IsolationReport,
   PoolServer,
   ProvisionRequest,
+  ProvisionResult,
   ServerInfo,
   ServerService,
   ServerServiceOptions,
@@ -121,15 +122,16 @@ export class MariadbPool implements DatabasePool {
     return this.query<ExistingState>(stateQuery(database, user), signal);
   }
 
-  async provision(req: ProvisionRequest, signal?: AbortSignal): Promise<DatabaseCredentials> {
+  async provision(req: ProvisionRequest, signal?: AbortSignal): Promise<ProvisionResult> {
     if (req.extensions?.length) {
       throw new WarrenError('WARREN_ERR_DATABASE', `MariaDB has no extensions; ${req.app} asks for ${req.extensions.join(', ')}`, {
         details: [{ path: '/extensions', message: 'not supported by MariaDB' }],
       });
     }
-    await this.admin(provisionStatements(req), signal);
+    // The listing rides along, so that the self-test that follows needs no round trip of its own.
+    const listed = parseJsonLine<ListRow[]>(await this.admin([...provisionStatements(req), LIST_QUERY], signal));
     const base = { engine: 'mariadb' as const, host: this.server.host, port: this.server.port, database: req.database, user: req.user, password: req.password };
-    return { ...base, url: connectionUrl(base) };
+    return { ...base, url: connectionUrl(base), otherDatabases: listed.map((d) => d.database).filter((d) => d !== req.database) };
   }
 
   async deprovision(req: DatabaseRef, signal?: AbortSignal): Promise<void> {
@@ -155,8 +157,8 @@ export class MariadbPool implements DatabasePool {
       .sort((a, b) => a.database.localeCompare(b.database));
   }
 
-  async verifyIsolation(creds: DatabaseCredentials, signal?: AbortSignal): Promise<IsolationReport> {
-    const others = (await this.listDatabases(signal)).map((d) => d.database).filter((d) => d !== creds.database);
+  async verifyIsolation(creds: DatabaseCredentials, signal?: AbortSignal, listed?: string[]): Promise<IsolationReport> {
+    const others = (listed ?? (await this.listDatabases(signal)).map((d) => d.database)).filter((d) => d !== creds.database);
     const probe = `wn_probe_${Date.now().toString(36)}`;
     const denials = [
       ['cannot create databases', `CREATE DATABASE ${quoteIdent(wildcardSibling(creds.database))}`],

@@ -11,6 +11,7 @@ import type {
   IsolationReport,
   PoolServer,
   ProvisionRequest,
+  ProvisionResult,
   ServerInfo,
   ServerService,
   ServerServiceOptions,
@@ -36,6 +37,7 @@ import {
   SESSION_SETTINGS,
   shortVersion,
   stateQuery,
+  warmScript,
 } from './translate.js';
 
 const ADMIN = 'postgres';
@@ -122,14 +124,15 @@ export class PostgresPool implements DatabasePool {
     return this.query<ExistingState>(stateQuery(database, user), signal);
   }
 
-  async provision(req: ProvisionRequest, signal?: AbortSignal): Promise<DatabaseCredentials> {
+  async provision(req: ProvisionRequest, signal?: AbortSignal): Promise<ProvisionResult> {
     // One exec: the server-level script on the maintenance database, then the database-level statements
     // in the new database (psql cannot switch databases safely by a quoted name inside a script).
-    const inDatabase = [...SESSION_SETTINGS, ...databaseStatements(req.user, req.extensions ?? [])].map((x) => `${x};`).join('\n');
+    const inDatabase = [...SESSION_SETTINGS, 'BEGIN', ...databaseStatements(req.user, req.extensions ?? []), 'COMMIT'].map((x) => `${x};`).join('\n');
     const r = await this.server.channel.exec(
       ['env', `PGPASSWORD=${this.server.adminPassword}`, `PGUSER=${ADMIN}`, 'sh', '-c',
-        'printf "%s" "$1" | PGDATABASE="$0" psql -X -q -v ON_ERROR_STOP=1 -At -f - && printf "%s" "$3" | PGDATABASE="$2" psql -X -q -v ON_ERROR_STOP=1 -At -f -',
-        ADMIN, provisionScript(req), req.database, inDatabase],
+        // The listing comes last, from the maintenance database, so that the self-test needs no round trip of its own.
+        'printf "%s" "$1" | PGDATABASE="$0" psql -X -q -v ON_ERROR_STOP=1 -At -f - && printf "%s" "$3" | PGDATABASE="$2" psql -X -q -v ON_ERROR_STOP=1 -At -f - && PGDATABASE="$0" psql -X -q -At -c "$4"',
+        ADMIN, provisionScript(req), req.database, inDatabase, LIST_QUERY],
       signal,
     );
     if (r.exitCode !== 0) {
@@ -139,7 +142,8 @@ export class PostgresPool implements DatabasePool {
       });
     }
     const base = { engine: 'postgres' as const, host: this.server.host, port: this.server.port, database: req.database, user: req.user, password: req.password };
-    return { ...base, url: connectionUrl(base) };
+    const others = parseJsonLine<ListRow[]>(r.output).map((d) => d.database).filter((d) => d !== req.database);
+    return { ...base, url: connectionUrl(base), otherDatabases: others };
   }
 
   async deprovision(req: DatabaseRef, signal?: AbortSignal): Promise<void> {
@@ -164,8 +168,17 @@ export class PostgresPool implements DatabasePool {
     }));
   }
 
-  async verifyIsolation(creds: DatabaseCredentials, signal?: AbortSignal): Promise<IsolationReport> {
-    const others = (await this.listDatabases(signal)).map((d) => d.database).filter((d) => d !== creds.database);
+  async warm(signal?: AbortSignal): Promise<void> {
+    const { exitCode, output } = await this.server.channel.exec(
+      ['env', `PGPASSWORD=${this.server.adminPassword}`, `PGUSER=${ADMIN}`, `PGDATABASE=${ADMIN}`, 'sh', '-c', 'printf "%s" "$0" | psql -X -q -v ON_ERROR_STOP=1 -At -f -', warmScript()],
+      signal,
+    );
+    // Two warms at once: one of them finds the spare made by the other, which is what both wanted.
+    if (exitCode !== 0 && !/already exists/.test(output)) throw new WarrenError('WARREN_ERR_DATABASE', `PostgreSQL refused to make a spare database: ${firstError(output)}`);
+  }
+
+  async verifyIsolation(creds: DatabaseCredentials, signal?: AbortSignal, listed?: string[]): Promise<IsolationReport> {
+    const others = (listed ?? (await this.listDatabases(signal)).map((d) => d.database)).filter((d) => d !== creds.database);
     const probe = `wn_probe_${Date.now().toString(36)}`;
     const denials = [
       ['cannot create roles', `CREATE ROLE ${quoteIdent(probe)}`],

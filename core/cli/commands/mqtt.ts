@@ -34,8 +34,11 @@ export function register(program: Command, cli: CliContext): void {
     .option('--prefix <prefix>', 'topic prefix (default warren)')
     .option('--discovery-prefix <prefix>', 'Home Assistant discovery prefix (default homeassistant)')
     .option('--acl <json>', 'which clients may run which actions, e.g. \'{"homeassistant":["start","stop"]}\'')
+    .option('--ca <file>', 'CA certificate (PEM file on the hub) for mqtts://')
+    .option('--cert <file>', 'client certificate (PEM file on the hub)')
+    .option('--key <file>', 'client key (PEM file on the hub)')
     .option('--disable', 'turn MQTT off')
-    .action(async (o: { url?: string; username?: string; passwordStdin?: boolean; clientId?: string; prefix?: string; discoveryPrefix?: string; acl?: string; disable?: boolean }) => {
+    .action(async (o: { url?: string; username?: string; passwordStdin?: boolean; clientId?: string; prefix?: string; discoveryPrefix?: string; acl?: string; ca?: string; cert?: string; key?: string; disable?: boolean }) => {
       try {
         const body = {
           enabled: !o.disable,
@@ -46,6 +49,9 @@ export function register(program: Command, cli: CliContext): void {
           ...(o.prefix ? { prefix: o.prefix } : {}),
           ...(o.discoveryPrefix ? { discoveryPrefix: o.discoveryPrefix } : {}),
           ...(o.acl ? { acl: JSON.parse(o.acl) } : {}),
+          ...(o.ca ? { ca: o.ca } : {}),
+          ...(o.cert ? { cert: o.cert } : {}),
+          ...(o.key ? { key: o.key } : {}),
         };
         cli.print(await cli.api<Record<string, unknown>>('PUT', '/mqtt', body), show);
       } catch (e) {
