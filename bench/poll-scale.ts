@@ -1,6 +1,9 @@
 // How a poll round scales from 1 device to 20, and what 20 polled devices cost in memory.
-// 20 ssh-procfs instances (each its own persistent SSH connection) are spread over the test devices'
-// sshd; rounds of 1 and of 20 alternate so that machine noise hits both alike.
+// 20 ssh-procfs instances (each its own persistent SSH connection, with the source's defaults: bash
+// reading /proc with builtins, df on every 4th poll) are spread over the test devices' sshd and polled
+// by the real Poller; rounds of 1 and of 20 alternate so that machine noise hits both alike.
+// Where the time goes is printed per round: the hub's own CPU, the whole machine's CPU (the devices'
+// sshd, shell and df run on this same machine here) and the processes started (from /proc/stat).
 // Run: npx tsx bench/poll-scale.ts [rounds]      (needs: sudo bash scripts/test-env.sh up)
 // Targets: median(round of 20) / median(round of 1) <= 2; RSS with 20 devices polled <= 100 MB.
 import { readFileSync } from 'node:fs';
@@ -43,17 +46,30 @@ for (let i = 0; i < DEVICES; i++) {
 }
 
 // The hub's own CPU time per round is printed too: here the 20 "devices" are namespaces sharing this
-// machine's cores with the hub, so wall time also pays for every device's sshd, shell, head and df,
-// which on real hardware run on the devices themselves.
-const hubCpu: { one: number[]; all: number[] } = { one: [], all: [] };
-const time = async (ids?: string[]) => {
+// machine's cores with the hub, so wall time also pays for every device's sshd, shell and df, which on
+// real hardware run on the devices themselves.
+interface Round {
+  wall: number;
+  hubCpu: number;
+  machineCpu: number;
+  forks: number;
+}
+const machine = () => {
+  const s = readFileSync('/proc/stat', 'utf8');
+  const c = s.slice(4, s.indexOf('\n')).trim().split(/\s+/).map(Number);
+  // user nice system irq softirq steal, in ms (USER_HZ 100).
+  const busy = (c[0]! + c[1]! + c[2]! + c[5]! + c[6]! + c[7]!) * 10;
+  return { busy, forks: Number(/^processes (\d+)/m.exec(s)![1]) };
+};
+const time = async (ids?: string[]): Promise<Round> => {
+  const m0 = machine();
   const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   await poller.pollNow(ids);
   const wall = Number(process.hrtime.bigint() - t0) / 1e6;
   const c = process.cpuUsage(c0);
-  (ids ? hubCpu.one : hubCpu.all).push((c.user + c.system) / 1000);
-  return wall;
+  const m1 = machine();
+  return { wall, hubCpu: (c.user + c.system) / 1000, machineCpu: m1.busy - m0.busy, forks: m1.forks - m0.forks };
 };
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -65,10 +81,8 @@ for (let i = 0; i < 3; i++) {
   await time(['bench-0']);
   await time();
 }
-hubCpu.one.length = 0;
-hubCpu.all.length = 0;
-const one: number[] = [];
-const all: number[] = [];
+const one: Round[] = [];
+const all: Round[] = [];
 for (let i = 0; i < ROUNDS; i++) {
   if (i % 2 === 0) {
     one.push(await time(['bench-0']));
@@ -81,13 +95,23 @@ for (let i = 0; i < ROUNDS; i++) {
 const failures = poller.snapshots().filter((s) => s.status.state !== 'fresh');
 const rss = process.memoryUsage().rss;
 
-const m1 = median(one);
-const m20 = median(all);
-console.log(`poll round, 1 device:   median ${m1.toFixed(1)} ms over ${ROUNDS} rounds`);
-console.log(`poll round, ${DEVICES} devices: median ${m20.toFixed(1)} ms over ${ROUNDS} rounds`);
-console.log(`ratio ${DEVICES}/1: ${(m20 / m1).toFixed(2)} (target <= 2) ${m20 / m1 <= 2 ? 'MET' : 'NOT MET'}`);
-console.log(`hub CPU time per round: 1 device ${median(hubCpu.one).toFixed(1)} ms, ${DEVICES} devices ${median(hubCpu.all).toFixed(1)} ms (ratio ${(median(hubCpu.all) / median(hubCpu.one)).toFixed(2)})`);
+const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
+const of = (rs: Round[], k: keyof Round) => rs.map((r) => r[k]);
+const m1 = median(of(one, 'wall'));
+const m20 = median(of(all, 'wall'));
+console.log(`poll round, 1 device:   median ${m1.toFixed(1)} ms, mean ${mean(of(one, 'wall')).toFixed(1)} ms over ${ROUNDS} rounds`);
+console.log(`poll round, ${DEVICES} devices: median ${m20.toFixed(1)} ms, mean ${mean(of(all, 'wall')).toFixed(1)} ms over ${ROUNDS} rounds`);
+console.log(`ratio ${DEVICES}/1: ${(m20 / m1).toFixed(2)} (target <= 2) ${m20 / m1 <= 2 ? 'MET' : 'NOT MET'}; ratio of means ${(mean(of(all, 'wall')) / mean(of(one, 'wall'))).toFixed(2)}`);
+for (const [label, rs, n] of [['1 device', one, 1], [`${DEVICES} devices`, all, DEVICES]] as const) {
+  const hub = mean(of(rs, 'hubCpu'));
+  const mach = mean(of(rs, 'machineCpu'));
+  const forks = mean(of(rs, 'forks'));
+  console.log(
+    `  round of ${label.padEnd(10)} CPU ms per round (mean): hub ${hub.toFixed(1)}, whole machine ${mach.toFixed(1)} (10 ms ticks); per poll: hub ${(hub / n).toFixed(2)} ms, machine ${(mach / n).toFixed(2)} ms, processes started ${(forks / n).toFixed(2)}`,
+  );
+}
 console.log(`RSS with ${DEVICES} devices polled: ${(rss / MB).toFixed(1)} MB (before: ${(rssBefore / MB).toFixed(1)} MB; target <= 100) ${rss / MB <= 100 ? 'MET' : 'NOT MET'}`);
+console.log(`machine: ${readFileSync('/proc/loadavg', 'utf8').trim().split(' ').slice(0, 3).join(' ')} load, ${(await import('node:os')).cpus().length} cores (other work on it lands in both kinds of round alike)`);
 if (failures.length) console.log(`warning: ${failures.length} device(s) not fresh: ${failures.map((f) => `${f.id} ${f.status.message}`).join('; ')}`);
 
 await poller.stop();

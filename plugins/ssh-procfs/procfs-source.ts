@@ -1,6 +1,9 @@
 // A device read over SSH: one persistent connection per instance with one long-lived shell on it
 // (both re-established after a failure), one command line per poll, and a short CPU benchmark at
-// enrolment.
+// enrolment. Where the device has bash, the shell is bash and a poll starts no process at all: /proc
+// is read with the `read` builtin and printed in one write. Free space needs `df` (a process), so it
+// is read on every `filesystemsEvery`-th poll only (default 4: once a minute at the default 15 s
+// interval); the storage figure carries its own age.
 import { createHash } from 'node:crypto';
 import { NodeSSH } from 'node-ssh';
 import { WarrenError } from '../../core/errors.js';
@@ -8,6 +11,8 @@ import { RemoteShell, type ShellResult } from './remote-shell.js';
 import { AuthFailedError, NotReadyError, type Closable, type KeyValueStorage, type Logger } from '../../core/plugin/types.js';
 import type { HostReading, MetricName, MetricsSource } from '../../core/providers/metrics-source.js';
 import {
+  bashPollCommand,
+  bashPollFunction,
   benchmarkCommand,
   cpuScore,
   DEFAULT_CPU_SCORE,
@@ -32,7 +37,12 @@ export interface SshProcfsConfig {
   /** SHA-256 fingerprint (`SHA256:...`) the host key must have; learned on first contact when unset. */
   hostKeyFingerprint?: string;
   connectTimeoutMs?: number;
+  /** Free space (one `df` process) is read on every n-th poll, and on the first. Default 4. */
+  filesystemsEvery?: number;
 }
+
+/** Starts bash when the device has it (no profile or rc files), else sh; the user's login shell does not matter. */
+export const SHELL_COMMAND = `exec /bin/sh -c 'if command -v bash >/dev/null 2>&1; then exec bash --noprofile --norc; fi; exec /bin/sh'`;
 
 interface StoredBenchmark {
   perCore: number;
@@ -57,6 +67,9 @@ export class SshProcfsSource implements MetricsSource, Closable {
   private hostKeyMismatch?: string;
   private warnedStderr = false;
   private closed = false;
+  /** Whether the current shell is bash with the poll function defined. */
+  private bash = false;
+  private polls = 0;
 
   constructor(
     private readonly config: SshProcfsConfig,
@@ -74,7 +87,10 @@ export class SshProcfsSource implements MetricsSource, Closable {
 
   async collect(signal?: AbortSignal): Promise<HostReading> {
     const paths = this.config.paths?.length ? this.config.paths : ['/'];
-    const out = await this.run(pollCommand(paths), signal);
+    const every = Math.max(1, this.config.filesystemsEvery ?? 4);
+    const df = this.polls++ % every === 0;
+    const shell = await this.connection(signal);
+    const out = await this.run(this.bash ? bashPollCommand(paths, { df }) : pollCommand(paths, { df }), signal, shell);
     const at = Date.now();
     if (out.stderr.trim() && !this.warnedStderr) {
       // Usually a configured path that does not exist; its filesystem is simply missing from the reading.
@@ -115,9 +131,9 @@ export class SshProcfsSource implements MetricsSource, Closable {
     return { perCore: DEFAULT_CPU_SCORE, basis: 'default' };
   }
 
-  private async run(command: string, signal?: AbortSignal): Promise<ShellResult> {
+  private async run(command: string, signal?: AbortSignal, opened?: RemoteShell): Promise<ShellResult> {
     signal?.throwIfAborted();
-    const shell = await this.connection(signal);
+    const shell = opened ?? (await this.connection(signal));
     signal?.throwIfAborted();
     const ssh = this.ssh;
     let onAbort: (() => void) | undefined;
@@ -182,9 +198,18 @@ export class SshProcfsSource implements MetricsSource, Closable {
       ssh.dispose();
       throw new NotReadyError('the source was closed while connecting');
     }
+    // One small request and one small answer per poll: Nagle's algorithm would hold a request back
+    // until the previous answer's segments are acknowledged.
+    ssh.connection?.setNoDelay(true);
     let shell: RemoteShell;
     try {
-      shell = await RemoteShell.open(ssh.connection!);
+      shell = await RemoteShell.open(ssh.connection!, SHELL_COMMAND);
+      const which = await shell.run('echo "${BASH_VERSION:-}"');
+      this.bash = which.stdout.trim() !== '';
+      if (this.bash) {
+        const defined = await shell.run(bashPollFunction());
+        if (defined.code !== 0) this.bash = false;
+      }
     } catch (e) {
       ssh.dispose();
       throw this.mapError(e);

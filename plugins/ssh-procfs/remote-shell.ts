@@ -38,10 +38,10 @@ export class RemoteShell {
     channel.on('error', (e: Error) => this.fail(e));
   }
 
-  static async open(client: Client): Promise<RemoteShell> {
+  static async open(client: Client, command = 'exec /bin/sh'): Promise<RemoteShell> {
     const shell = await new Promise<RemoteShell>((resolve, reject) => {
       // `exec sh` replaces the login shell, so the user's shell choice does not matter.
-      client.exec('exec /bin/sh', (err, channel) => (err ? reject(err) : resolve(new RemoteShell(channel))));
+      client.exec(command, (err, channel) => (err ? reject(err) : resolve(new RemoteShell(channel))));
     });
     // Whatever the login shell's rc files printed before the exec lands in this first answer, not in a real one.
     await shell.run(':');

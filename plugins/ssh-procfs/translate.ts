@@ -1,26 +1,68 @@
 // Pure parsing of what a Linux device prints: /proc/stat, /proc/meminfo, /proc/loadavg, /proc/uptime,
-// `df -P` and the enrolment benchmark. The remote commands are built here too, so that what is asked
-// and how the answer is read stay side by side.
+// the boot id and host name, `df -P` and the enrolment benchmark. The remote commands are built here
+// too, so that what is asked and how the answer is read stay side by side. The /proc parsers themselves
+// are shared with the hub's own /proc reader (core/plugin/procfs).
 import { WarrenError } from '../../core/errors.js';
-import type { CpuCounters, HostReading } from '../../core/providers/metrics-source.js';
+import type { HostReading } from '../../core/providers/metrics-source.js';
+import {
+  bootTimeFromUptime,
+  normaliseArch,
+  parseBootId,
+  parseDf,
+  parseLoadavg,
+  parseMeminfo,
+  parseProcStat,
+  USER_HZ,
+} from '../../core/plugin/procfs.js';
 
-/** Clock ticks per second in /proc/stat; fixed at 100 by the kernel ABI (USER_HZ) on every Linux arch. */
-export const USER_HZ = 100;
+export { bootTimeFromUptime, normaliseArch, parseBootId, parseDf, parseLoadavg, parseMeminfo, parseProcStat, USER_HZ };
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/**
- * The one command run per poll. `head` prints a `==> file <==` header before each file, so one
- * process reads all of /proc we need. df falls back to 1 KiB blocks where `-B1 -T` is not offered.
- */
-export function pollCommand(paths: readonly string[]): string {
+/** The files every poll reads, in the order they are printed. */
+export const POLL_FILES = ['/proc/stat', '/proc/meminfo', '/proc/loadavg', '/proc/uptime', '/proc/sys/kernel/random/boot_id', '/proc/sys/kernel/hostname'] as const;
+
+/** The free-space part of a poll: df falls back to 1 KiB blocks where `-B1 -T` is not offered (busybox). */
+export function dfCommand(paths: readonly string[]): string {
   const p = paths.map(quote).join(' ');
+  return `echo '==> df <=='; LC_ALL=C df -P -B1 -T -- ${p} || { echo '==> df-k <=='; LC_ALL=C df -P -k -- ${p}; }`;
+}
+
+/**
+ * The command run per poll by a shell without bash: `head` prints a `==> file <==` header before each
+ * file, so one process reads all of /proc we need; df only when free space is due.
+ */
+export function pollCommand(paths: readonly string[], opts: { df?: boolean } = {}): string {
+  return [`head -n 100000 ${POLL_FILES.join(' ')}`, ...(opts.df === false ? [] : [dfCommand(paths)])].join('; ');
+}
+
+/** Name of the shell function that bashPollFunction defines. */
+export const BASH_POLL = '__warren_poll';
+
+/**
+ * Defined once in a long-lived bash: reads every /proc file with the `read` builtin (no process is
+ * started) and prints them in one write, in the same `==> file <==` sections as `head`. Of /proc/stat
+ * only the cpu lines and btime are sent (the interrupt counters after them are most of the file).
+ */
+export function bashPollFunction(): string {
   return [
-    'LC_ALL=C; export LC_ALL',
-    'head -n 100000 /proc/stat /proc/meminfo /proc/loadavg /proc/uptime',
-    "echo '==> df <=='",
-    `df -P -B1 -T -- ${p} || { echo '==> df-k <=='; df -P -k -- ${p}; }`,
-  ].join('; ');
+    `${BASH_POLL}() {`,
+    '  local s= m= l= u= b= h= t=',
+    '  read -r -d "" s </proc/stat',
+    '  read -r -d "" m </proc/meminfo',
+    '  read -r l </proc/loadavg',
+    '  read -r u </proc/uptime',
+    '  read -r b </proc/sys/kernel/random/boot_id 2>/dev/null',
+    '  read -r h </proc/sys/kernel/hostname 2>/dev/null',
+    `  t=\${s#*$'\\n'btime }; if [ "$t" = "$s" ]; then t=; else t="btime \${t%%$'\\n'*}"; fi`,
+    `  printf '==> /proc/stat <==\\n%s\\n%s\\n==> /proc/meminfo <==\\n%s\\n==> /proc/loadavg <==\\n%s\\n==> /proc/uptime <==\\n%s\\n==> /proc/sys/kernel/random/boot_id <==\\n%s\\n==> /proc/sys/kernel/hostname <==\\n%s\\n' "\${s%%$'\\n'intr *}" "$t" "$m" "$l" "$u" "$b" "$h"`,
+    '}',
+  ].join('\n');
+}
+
+/** The command run per poll in bash once bashPollFunction is defined. */
+export function bashPollCommand(paths: readonly string[], opts: { df?: boolean } = {}): string {
+  return opts.df === false ? BASH_POLL : `${BASH_POLL}; ${dfCommand(paths)}`;
 }
 
 export const systemInfoCommand = 'uname -m; nproc 2>/dev/null || getconf _NPROCESSORS_ONLN';
@@ -81,118 +123,9 @@ export function splitSections(stdout: string): Map<string, string> {
   return out;
 }
 
-const STAT_BUSY = [0, 1, 2, 5, 6, 7]; // user nice system irq softirq steal
-const STAT_IDLE = [3, 4]; // idle iowait
-
-export function parseProcStat(text: string): { cpu?: CpuCounters; bootTime?: number } {
-  let aggregate: number[] | undefined;
-  let cores = 0;
-  let bootTime: number | undefined;
-  for (const line of text.split('\n')) {
-    const fields = line.trim().split(/\s+/);
-    const key = fields[0];
-    if (key === 'cpu') aggregate = fields.slice(1).map(Number);
-    else if (key && /^cpu\d+$/.test(key)) cores++;
-    else if (key === 'btime') bootTime = Number(fields[1]);
-  }
-  const out: { cpu?: CpuCounters; bootTime?: number } = {};
-  // Columns after steal (guest, guest_nice) are already inside user and nice: adding them would count twice.
-  if (aggregate && aggregate.length >= 4 && aggregate.every(Number.isFinite)) {
-    const sum = (idx: number[]) => idx.reduce((a, i) => a + (aggregate![i] ?? 0), 0) / USER_HZ;
-    out.cpu = { cores, busySeconds: sum(STAT_BUSY), idleSeconds: sum(STAT_IDLE) };
-  }
-  if (bootTime !== undefined && Number.isFinite(bootTime)) out.bootTime = bootTime;
-  return out;
-}
-
-export function parseMeminfo(text: string): Pick<HostReading, 'memory' | 'swap'> {
-  const kv = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    const m = /^(\w+(?:\(\w+\))?):\s+(\d+)(?:\s+kB)?\s*$/.exec(line.trim());
-    if (m) kv.set(m[1]!, Number(m[2]) * (line.includes('kB') ? 1024 : 1));
-  }
-  const out: Pick<HostReading, 'memory' | 'swap'> = {};
-  const total = kv.get('MemTotal');
-  // Kernels before 3.14 lack MemAvailable; free + buffers + page cache is the usual stand-in.
-  const available = kv.get('MemAvailable') ?? sumIfAll(kv, ['MemFree', 'Buffers', 'Cached']);
-  if (total !== undefined && available !== undefined) out.memory = { totalBytes: total, availableBytes: available };
-  const swapTotal = kv.get('SwapTotal');
-  const swapFree = kv.get('SwapFree');
-  if (swapTotal !== undefined && swapFree !== undefined) out.swap = { totalBytes: swapTotal, freeBytes: swapFree };
-  return out;
-}
-
-function sumIfAll(kv: Map<string, number>, keys: string[]): number | undefined {
-  let s = 0;
-  for (const k of keys) {
-    const v = kv.get(k);
-    if (v === undefined) return undefined;
-    s += v;
-  }
-  return s;
-}
-
-export function parseLoadavg(text: string): HostReading['load'] {
-  const [a, b, c] = text.trim().split(/\s+/).map(Number);
-  if (![a, b, c].every((x) => x !== undefined && Number.isFinite(x))) return undefined;
-  return { load1: a!, load5: b!, load15: c! };
-}
-
-/** Boot time in epoch seconds from /proc/uptime, for when /proc/stat has no btime line. */
-export function bootTimeFromUptime(text: string, atMs: number): number | undefined {
-  const up = Number(text.trim().split(/\s+/)[0]);
-  return Number.isFinite(up) && text.trim() !== '' ? Math.round(atMs / 1000 - up) : undefined;
-}
-
 export function parseNproc(text: string): number | undefined {
   const n = Number(text.trim());
   return Number.isInteger(n) && n > 0 ? n : undefined;
-}
-
-type Filesystem = NonNullable<HostReading['filesystems']>[number];
-
-/**
- * `df -P` output. The header says the block size (`1-blocks`, `1024-blocks`, `1B-blocks`) and whether
- * a Type column is there; the mount point is the rest of the line, so it may contain spaces.
- * Two paths on one filesystem give one entry.
- */
-export function parseDf(text: string): Filesystem[] {
-  const lines = text.split('\n').filter((l) => l.trim() !== '');
-  const header = lines.findIndex((l) => /^Filesystem\s/.test(l));
-  if (header < 0) return [];
-  const h = lines[header]!;
-  const hasType = /^Filesystem\s+Type\s/.test(h);
-  const bs = /\s(\d+)(?:B)?-blocks\s/.exec(h);
-  const blockSize = bs ? Number(bs[1]) : 1024;
-  const out: Filesystem[] = [];
-  const seen = new Set<string>();
-  for (const line of lines.slice(header + 1)) {
-    const cols = line.trim().split(/\s+/);
-    const n = hasType ? 7 : 6;
-    if (cols.length < n) continue;
-    const device = cols[0]!;
-    const fsType = hasType ? cols[1] : undefined;
-    const o = hasType ? 2 : 1;
-    const total = Number(cols[o]) * blockSize;
-    const available = Number(cols[o + 2]) * blockSize;
-    const mount = cols.slice(o + 4).join(' ');
-    if (!Number.isFinite(total) || !Number.isFinite(available) || !mount.startsWith('/')) continue;
-    const key = `${device}\u0000${mount}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push({ mount, device, ...(fsType ? { fsType } : {}), totalBytes: total, availableBytes: available });
-  }
-  return out;
-}
-
-/** `uname -m` to the names container engines use. */
-export function normaliseArch(machine: string): string {
-  const m = machine.trim();
-  if (m === 'x86_64' || m === 'amd64') return 'amd64';
-  if (m === 'aarch64' || m === 'arm64' || m === 'armv8l') return 'arm64';
-  if (/^armv\d/.test(m) || m === 'arm') return 'arm';
-  if (/^i[3-6]86$/.test(m)) return '386';
-  return m;
 }
 
 export interface SystemInfo {
@@ -233,5 +166,9 @@ export function parsePollOutput(stdout: string, atMs: number, info: SystemInfo =
   const fs = df.length ? df : parseDf(s.get('df-k') ?? '');
   if (fs.length) reading.filesystems = fs;
   if (info.arch) reading.arch = info.arch;
+  const bootId = parseBootId(s.get('/proc/sys/kernel/random/boot_id'));
+  if (bootId) reading.bootId = bootId;
+  const hostname = s.get('/proc/sys/kernel/hostname')?.trim();
+  if (hostname) reading.hostname = hostname;
   return reading;
 }

@@ -56,7 +56,11 @@ if (env) {
       t.equal(b.memory?.totalBytes, localMemTotal());
       t.ok(b.memory!.availableBytes > 0 && b.memory!.availableBytes <= b.memory!.totalBytes);
       t.ok(Math.abs(b.bootTime! - localBootTime()) <= 1, `boot time ${b.bootTime} vs local ${localBootTime()}`);
-      t.ok(b.filesystems?.some((f) => f.mount === '/' && f.availableBytes > 0 && f.availableBytes <= f.totalBytes));
+      // Free space (a df process) is read on the first poll and then every 4th only.
+      t.ok(a.filesystems?.some((f) => f.mount === '/' && f.device && f.availableBytes > 0 && f.availableBytes <= f.totalBytes), 'the first reading has free space');
+      t.equal(b.filesystems, undefined, 'the second reading skips df');
+      t.equal(b.bootId, readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(), 'the boot id is the shared kernel\'s');
+      t.equal(b.hostname, readFileSync('/proc/sys/kernel/hostname', 'utf8').trim());
       t.ok(b.load && b.load.load1 >= 0);
       t.equal(b.arch, normaliseArch(execFileSync('uname', ['-m'], { encoding: 'utf8' })));
       t.ok(b.cpuScorePerCore! > 0, `score ${b.cpuScorePerCore}`);
@@ -71,6 +75,26 @@ if (env) {
   }
 
   const d = devices[0]!;
+
+  t.test('filesystemsEvery: free space on every poll when asked; the same figures with and without bash', async (t) => {
+    const every = new SshProcfsSource(configFor(d, { filesystemsEvery: 1, benchmark: false }));
+    t.teardown(() => every.close());
+    await every.setup();
+    for (let i = 0; i < 3; i++) t.ok((await every.collect()).filesystems?.length, `poll ${i + 1} has filesystems`);
+    // What a device without bash is sent (head and df) gives the same sections and the same figures.
+    const sh = new SshProcfsSource(configFor(d, { filesystemsEvery: 1, benchmark: false }));
+    t.teardown(() => sh.close());
+    await sh.setup();
+    (sh as unknown as { bash: boolean }).bash = false;
+    const [x, y] = [await every.collect(), await sh.collect()];
+    const shape = (r: typeof x) => r.filesystems?.map((f) => [f.mount, f.device, f.fsType, f.totalBytes]);
+    t.same(shape(y), shape(x));
+    t.equal(y.bootId, x.bootId);
+    t.equal(y.hostname, x.hostname);
+    t.equal(y.memory?.totalBytes, x.memory?.totalBytes);
+    t.equal(y.cpu?.cores, x.cpu?.cores);
+    t.ok(Math.abs(y.bootTime! - x.bootTime!) <= 1);
+  });
 
   t.test('the plugin definition sets up an instance and tests a config', async (t) => {
     const def = plugin.providers[0]!;

@@ -127,3 +127,24 @@ t.test('the benchmark command runs here and verifies its own answer', async (t) 
 t.test('architectures are normalised like the container engines name them', async (t) => {
   t.same(['x86_64', 'aarch64', 'armv7l', 'armv6l', 'i686', 'riscv64'].map(normaliseArch), ['amd64', 'arm64', 'arm', 'arm', '386', 'riscv64']);
 });
+
+t.test('the bash poll function prints the same figures as head, starts no process, and only the cpu lines and btime of /proc/stat', async (t) => {
+  const { bashPollFunction, bashPollCommand } = await import('../../../../plugins/ssh-procfs/translate.js');
+  const script = `${bashPollFunction()}\nread -r -d '' a </proc/stat; ${bashPollCommand(['/'], { df: false })}; read -r -d '' b </proc/stat; echo "==> forks <=="; echo "\${a##*processes }" "\${b##*processes }"`;
+  const out = spawnSync('bash', ['--noprofile', '--norc', '-c', script], { encoding: 'utf8' });
+  t.equal(out.status, 0, out.stderr);
+  const forks = /==> forks <==\n(\d+)\n[^ ]* (\d+)/.exec(out.stdout);
+  t.ok(forks, 'the process counter was read');
+  // Other processes on this machine may start meanwhile; the function itself starts none, so usually 0.
+  t.ok(Number(forks![2]) - Number(forks![1]) <= 5, `processes started meanwhile: ${Number(forks![2]) - Number(forks![1])}`);
+  const viaBash = parsePollOutput(out.stdout.split('==> forks <==')[0]!, Date.now());
+  const viaHead = parsePollOutput(execFileSync('sh', ['-c', pollCommand(['/'], { df: false })], { encoding: 'utf8' }), Date.now());
+  t.equal(viaBash.cpu?.cores, viaHead.cpu?.cores);
+  t.equal(viaBash.bootTime, viaHead.bootTime);
+  t.equal(viaBash.memory?.totalBytes, viaHead.memory?.totalBytes);
+  t.equal(viaBash.bootId, readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
+  t.equal(viaBash.hostname, viaHead.hostname);
+  t.equal(viaBash.filesystems, undefined, 'no df when not asked');
+  t.notMatch(out.stdout, /^intr /m, 'the interrupt counters are not sent');
+  t.match(out.stdout, /^btime \d+$/m);
+});
