@@ -2,6 +2,9 @@
 // node_exporter's metric families to a HostReading.
 import { WarrenError } from '../../core/errors.js';
 import type { HostReading } from '../../core/providers/metrics-source.js';
+import { BUSY_MODES, IDLE_MODES, normaliseArch } from '../../core/plugin/procfs.js';
+
+export { normaliseArch };
 
 export interface Sample {
   name: string;
@@ -132,8 +135,6 @@ export const IGNORED_FS_TYPES = new Set([
   'hugetlbfs', 'binfmt_misc', 'rpc_pipefs', 'fuse.lxcfs', 'efivarfs', 'iso9660', 'selinuxfs',
 ]);
 
-const BUSY_MODES = new Set(['user', 'nice', 'system', 'irq', 'softirq', 'steal']);
-const IDLE_MODES = new Set(['idle', 'iowait']);
 
 export interface MapOptions {
   /** Only these mount points count; all real filesystems when empty. */
@@ -186,8 +187,10 @@ export function toHostReading(expo: Exposition, atMs: number, opts: MapOptions =
   const fs = filesystems(byName, opts);
   if (fs.length) reading.filesystems = fs;
 
-  const machine = byName.get('node_uname_info')?.[0]?.labels.machine;
-  if (machine) reading.arch = normaliseArch(machine);
+  const uname = byName.get('node_uname_info')?.[0]?.labels;
+  if (uname?.machine) reading.arch = normaliseArch(uname.machine);
+  // node_exporter offers no boot id: the host name with the boot time identifies the machine.
+  if (uname?.nodename) reading.hostname = uname.nodename;
   return reading;
 }
 
@@ -212,14 +215,4 @@ function filesystems(byName: Map<string, Sample[]>, opts: MapOptions): Filesyste
     byDevice.set(slot, { mount: mountpoint, device, fsType: fstype, totalBytes: size, availableBytes: s.value });
   }
   return [...byDevice.values()].sort((a, b) => a.mount.localeCompare(b.mount));
-}
-
-/** node_uname_info's `machine` to the names container engines use. */
-export function normaliseArch(machine: string): string {
-  const m = machine.trim();
-  if (m === 'x86_64' || m === 'amd64') return 'amd64';
-  if (m === 'aarch64' || m === 'arm64' || m === 'armv8l') return 'arm64';
-  if (/^armv\d/.test(m) || m === 'arm') return 'arm';
-  if (/^i[3-6]86$/.test(m)) return '386';
-  return m;
 }

@@ -1,7 +1,8 @@
-// The hub reads its own machine's /proc for a local-socket device. Its parsers must read the same
-// numbers as the ssh-procfs plugin's (the two cannot share code across the plugin boundary), and the
-// live source must give figures that derive into a CPU rate.
+// The hub reads its own machine's /proc for a local-socket device, with the parsers the ssh-procfs
+// plugin uses (core/plugin/procfs) made strict; the live source must give figures that derive into a
+// CPU rate, and name its kernel and filesystems as df and an SSH device on this machine would.
 import t from 'tap';
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalHostSource, parseLoadavg, parseMeminfo, parseProcStat } from '../../../../core/devices/local-host-source.js';
@@ -59,4 +60,15 @@ t.test('this machine, read twice, gives a CPU rate and plausible memory and disk
   const { sample, dropped } = deriveSample(a, b);
   t.notOk(dropped);
   t.ok(sample.cpu && sample.cpu.utilisation >= 0 && sample.cpu.utilisation <= 1, 'a utilisation between 0 and 1');
+});
+
+t.test('this machine: boot id, host name, and the root filesystem named as df names it', async (t) => {
+  const r = await new LocalHostSource(['/']).collect();
+  t.equal(r.bootId, readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
+  t.equal(r.hostname, readFileSync('/proc/sys/kernel/hostname', 'utf8').trim());
+  const df = plugin.parseDf(execFileSync('df', ['-P', '-B1', '-T', '--', '/'], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } }));
+  t.equal(r.filesystems![0]!.mount, df[0]!.mount);
+  t.equal(r.filesystems![0]!.device, df[0]!.device);
+  t.equal(r.filesystems![0]!.fsType, df[0]!.fsType);
+  t.equal(r.filesystems![0]!.totalBytes, df[0]!.totalBytes);
 });

@@ -52,6 +52,8 @@ t.test('Pi 4: four cores, memory, load, boot time, pseudo filesystems left out',
   t.equal(r.bootTime, 1732480120);
   t.same(r.filesystems?.map((f) => f.mount), ['/', '/boot/firmware']);
   t.equal(r.arch, 'arm64');
+  t.equal(r.hostname, 'box', 'the host name (with the boot time, the machine\'s identity: node_exporter has no boot id)');
+  t.equal(r.bootId, undefined);
 });
 
 t.test('NAS: several filesystems, a bind mount counted once, a failed NFS mount skipped', async (t) => {
