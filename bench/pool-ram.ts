@@ -41,6 +41,27 @@ function startWorkload(engine: DatabaseEngine, dbs: EnsureResult[]): void {
   }
 }
 
+/** Where each side's memory goes: the cgroup's memory.stat (v1 or v2) of each server container, summed. */
+type Breakdown = { anon: number; shmem: number; activeFile: number; inactiveFile: number };
+function breakdown(projects: Iterable<string>): Breakdown {
+  const out: Breakdown = { anon: 0, shmem: 0, activeFile: 0, inactiveFile: 0 };
+  for (const project of projects) {
+    const ids = docker('ps', '-q', '--filter', `label=com.docker.compose.project=${project}`).split('\n').filter(Boolean);
+    for (const id of ids) {
+      const text = docker('exec', id, 'sh', '-c', 'cat /sys/fs/cgroup/memory/memory.stat 2>/dev/null || cat /sys/fs/cgroup/memory.stat');
+      const st = Object.fromEntries(text.split('\n').map((l) => l.split(' ')).map(([k, v]) => [k, Number(v)]));
+      const v1 = st.total_rss !== undefined;
+      out.anon += v1 ? st.total_rss! : st.anon!;
+      out.shmem += v1 ? st.total_shmem! : st.shmem!;
+      out.activeFile += v1 ? st.total_active_file! : st.active_file!;
+      out.inactiveFile += v1 ? st.total_inactive_file! : st.inactive_file!;
+    }
+  }
+  return out;
+}
+const showBreakdown = (b: Breakdown) =>
+  `anon ${(b.anon / MiB).toFixed(1)}, shmem ${(b.shmem / MiB).toFixed(1)}, active file ${(b.activeFile / MiB).toFixed(1)}, inactive file (not counted) ${(b.inactiveFile / MiB).toFixed(1)} MiB`;
+
 const teardowns: (() => unknown)[] = [];
 const rows: string[] = [];
 try {
@@ -56,7 +77,7 @@ try {
       dedicated += stats.filter((s) => s.project && dedicatedProjects.has(s.project)).reduce((n, s) => n + s.memoryBytes, 0);
       await sleep(2000);
     }
-    return { pooled: pooled / 3, dedicated: dedicated / 3 };
+    return { pooled: pooled / 3, dedicated: dedicated / 3, pooledParts: breakdown([pooledProject]), dedicatedParts: breakdown(dedicatedProjects) };
   };
   for (const engine of engines) {
     for (const n of sizes) {
@@ -81,6 +102,8 @@ try {
       for (const [label, m] of [['idle', idle], ['light workload', busy]] as const) {
         const line = `${engine} ${String(n).padStart(2)} apps ${label.padEnd(14)}: shared ${(m.pooled / MiB).toFixed(1)} MiB, dedicated ${(m.dedicated / MiB).toFixed(1)} MiB, ratio pooled/dedicated ${(m.pooled / m.dedicated).toFixed(3)}, saved ${(100 * (1 - m.pooled / m.dedicated)).toFixed(0)} %`;
         console.log(line);
+        console.log(`    shared:    ${showBreakdown(m.pooledParts)}`);
+        console.log(`    dedicated: ${showBreakdown(m.dedicatedParts)}`);
         rows.push(line);
       }
       for (let i = 0; i < n; i++) for (const mode of ['pooled', 'dedicated']) await f.pooling.releaseDatabase({ app: `ram-${mode}-${i}`, ref: 'main' });

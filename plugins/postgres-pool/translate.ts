@@ -31,6 +31,14 @@ export const stateQuery = (database: string, user: string): string =>
 const ROLE_ATTRIBUTES = 'LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT';
 
 /**
+ * Since PostgreSQL 15, CREATE DATABASE copies its template through the shared buffers (WAL_LOG) unless
+ * told otherwise: every database made would leave about 8 MB of template pages resident in the server's
+ * shared memory. FILE_COPY copies the files instead (at the price of a checkpoint), as every release
+ * before 15 did. An SQL expression appended to the statement that \gexec runs.
+ */
+const FILE_COPY = "CASE WHEN current_setting('server_version_num')::int >= 150000 THEN ' STRATEGY FILE_COPY' ELSE '' END";
+
+/**
  * One psql script (run with -f) that brings the role and database to the requested state whether or not
  * they exist: psql's \if and \gexec decide on the server's answer, so a provision is one round trip.
  * Every name and value in it is quoted, and psql never interpolates inside quotes.
@@ -62,7 +70,7 @@ export function provisionScript(req: { database: string; user: string; password:
     '\\else',
     'COMMIT;',
     // CREATE DATABASE cannot run in a transaction block or a function; \gexec runs it as its own statement.
-    `SELECT ${quoteLiteral(createDb)} WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = ${quoteLiteral(req.database)}) \\gexec`,
+    `SELECT ${quoteLiteral(createDb)} || ${FILE_COPY} WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = ${quoteLiteral(req.database)}) \\gexec`,
     'BEGIN;',
     ...grants,
     'COMMIT;',
@@ -82,7 +90,7 @@ export function warmScript(): string {
   const spare = quoteIdent(SPARE_DATABASE);
   return [
     ...SESSION_SETTINGS.map((x) => `${x};`),
-    `SELECT ${quoteLiteral(`CREATE DATABASE ${spare} ENCODING 'UTF8'`)} WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = ${quoteLiteral(SPARE_DATABASE)}) \\gexec`,
+    `SELECT ${quoteLiteral(`CREATE DATABASE ${spare} ENCODING 'UTF8'`)} || ${FILE_COPY} WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = ${quoteLiteral(SPARE_DATABASE)}) \\gexec`,
     `REVOKE ALL ON DATABASE ${spare} FROM PUBLIC;`,
     '',
   ].join('\n');
