@@ -11,7 +11,7 @@ import { generateSecrets, requirementsOf, resolveStack, validateInputs, type Poo
 import { APP_ID_PATTERN, type AppManifest } from '../catalog/types.js';
 import { describeError, WarrenError } from '../errors.js';
 import type { Hub } from '../hub.js';
-import { rankDevices, requirementsFromCatalog, ReservationLedger, type PlacementOptions, type PlacementRequirements, type PlacementResult } from '../placement/index.js';
+import { rankDevices, requirementsFromCatalog, ReservationLedger, type PlacementOptions, type PlacementRequirements, type PlacementResult, type Snapshot } from '../placement/index.js';
 import type { ContainerHost, LogLine, StackStatus } from '../providers/container-host.js';
 import type { AppRecord, Operation } from '../store/index.js';
 import { Journal, type OperationKind, type StepData } from './journal.js';
@@ -70,6 +70,8 @@ export interface OperationView {
 }
 
 const ACTIVE: Operation['state'][] = ['pending', 'running'];
+/** A reservation that metrics never settle (a device that stopped reporting) is dropped after this. */
+const RESERVATION_TIMEOUT_MS = 10 * 60_000;
 const SECRET_INPUT_PREFIX = 'input:';
 
 /** A manifest as the text kept in the journal and beside the app: its Compose document with `x-warren`. */
@@ -226,12 +228,37 @@ export class AppService {
   async place(requirements: PlacementRequirements, options: PlacementOptions = {}): Promise<PlacementResult> {
     const devices = this.hub.services.devices;
     if (!devices) throw new WarrenError('WARREN_ERR_NOT_READY', 'the devices feature is not running');
-    const snapshot = this.ledger.applyTo(await devices.snapshot({ images: requirements.images ?? [] }));
-    return rankDevices(requirements, snapshot.devices, options);
+    const snapshot = await devices.snapshot({ images: requirements.images ?? [] });
+    this.settleReservations(snapshot);
+    return rankDevices(requirements, this.ledger.applyTo(snapshot).devices, options);
+  }
+
+  /**
+   * A placement's reservation lasts until its device's metrics show the app: a memory sample taken
+   * after the app came up (the sample's used memory then counts it), or RESERVATION_TIMEOUT_MS.
+   */
+  private settleReservations(snapshot: Snapshot): void {
+    const now = Date.now();
+    let ledger = this.ledger.expire(now, RESERVATION_TIMEOUT_MS);
+    for (const d of snapshot.devices) {
+      // The age is rounded to seconds: take the sample to be up to a second older than it says.
+      if (d.metricsAgeSeconds !== null) ledger = ledger.observe(d.id, { sampledAt: now - (d.metricsAgeSeconds + 1) * 1000 });
+    }
+    this.ledger = ledger;
   }
 
   releaseReservation(app: string): void {
     this.ledger = this.ledger.release(app);
+  }
+
+  /** The app is up: its reservation stays until metrics show it (see settleReservations). */
+  reservationRunning(app: string): void {
+    this.ledger = this.ledger.running(app, Date.now());
+  }
+
+  /** The reservations held now, for tests and diagnostics. */
+  reservations(): readonly { deviceId: string; app: string; memoryBytes: number; storageBytes: number; at: number; runningSince?: number }[] {
+    return this.ledger.entries;
   }
 
   // ---- operations ----------------------------------------------------------------------------------

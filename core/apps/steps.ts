@@ -66,7 +66,8 @@ const finishInstall: Step<AppService> = {
     // What is running is kept beside the app: an update that fails puts it back.
     if (typeof d.deployed === 'string') await s.saveDeployed(str(d, 'app'), d.deployed);
     await s.store.apps.update(str(d, 'app'), { status: 'running' });
-    s.releaseReservation(str(d, 'app'));
+    // Held until the device's metrics show the app, so the next placement does not count its memory as free.
+    s.reservationRunning(str(d, 'app'));
   },
 };
 

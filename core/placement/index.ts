@@ -1,5 +1,5 @@
 export { rankDevices } from './rank.js';
-export { ReservationLedger, type LedgerEntry } from './ledger.js';
+export { ReservationLedger, type LedgerEntry, type LedgerObservation } from './ledger.js';
 export { parseRequirements, parseSnapshot } from './validate.js';
 export { intersectPlatforms, normalizeImageRef, normalizePlatform, normalizePort } from './platform.js';
 export { DEFAULT_CURVES, DEFAULT_DEDICATED_MEMORY, DEFAULT_FRESHNESS_LIMIT_SECONDS, DEFAULT_WEIGHTS } from './settings.js';

@@ -48,3 +48,24 @@ t.test('applyTo adds reservations and the ledger wins over stale ones', async (t
   t.equal(JSON.stringify(snapshot), before, 'the snapshot is not modified');
   t.equal(new ReservationLedger().applyTo(snapshot).devices[0], snapshot.devices[0], 'untouched devices are shared');
 });
+
+t.test('a reservation holds until metrics show the app, or times out', async (t) => {
+  const l0 = new ReservationLedger().reserve('nuc', 'immich', { memoryBytes: 2 * GiB, storageBytes: 0 }, 1_000);
+  t.equal(l0.observe('nuc', { sampledAt: 50_000 }), l0, 'still installing: a memory sample does not settle it, whatever its time');
+  const up = l0.running('immich', 60_000);
+  t.equal(up.entries[0]!.runningSince, 60_000);
+  t.equal(up.running('immich', 70_000).entries[0]!.runningSince, 60_000, 'the first time it came up counts');
+  t.equal(up.observe('nuc', { sampledAt: 59_999 }), up, 'a sample from before the app was up does not show it');
+  t.equal(up.observe('nas', { sampledAt: 61_000 }), up, 'another device\'s sample does not either');
+  t.same(up.observe('nuc', { sampledAt: 60_000 }).entries, [], 'a sample taken once it was up counts its memory: the reservation goes');
+  t.same(l0.observe('nuc', { apps: { immich: 1.9 * GiB } }).entries, [], 'its containers in the engine metrics settle it even while installing');
+
+  // Held while unsettled: the device keeps looking 2 GiB fuller to placement.
+  const snapshot = { devices: [device({ id: 'nuc', memory: { availableBytes: 6 * GiB } })] };
+  const held = up.observe('nuc', { sampledAt: 59_000 }).applyTo(snapshot).devices[0]!;
+  t.equal(rankDevices(app({ memoryBytes: 1 * GiB }), [held]).candidates[0]!.criteria.ram.value, 4 * GiB);
+
+  t.equal(up.expire(1_000 + 600_000, 600_000), up, 'not yet timed out');
+  t.same(up.expire(1_000 + 600_001, 600_000).entries, [], 'never settled: it expires');
+  t.equal(up.running('nobody', 1), up, 'marking an unknown app changes nothing');
+});
