@@ -7,7 +7,7 @@ import { statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { describeError, WarrenError, type ErrorDetail } from '../errors.js';
 import type { Hub } from '../hub.js';
-import { normalizeImageRef, type DeviceSnapshot, type Snapshot } from '../placement/index.js';
+import { normalizeDeviceArch, normalizeImageRef, type DeviceSnapshot, type Snapshot } from '../placement/index.js';
 import type { ConnectionTestResult } from '../plugin/types.js';
 import type { ContainerHost, EngineInfo } from '../providers/container-host.js';
 import type { MetricsSource } from '../providers/metrics-source.js';
@@ -353,9 +353,11 @@ export class DeviceService {
     try {
       const info = await withTimeout(INFO_TIMEOUT_MS, (signal) => host.info(signal));
       this.engineInfos.set(d.id, { at: Date.now(), info });
-      if (d.arch !== info.arch) {
-        await this.hub.store.devices.update(d.id, { arch: info.arch }).catch(() => {});
-        d.arch = info.arch;
+      // With the variant the engine reports (`arm/v7`): placement matches images by it.
+      const arch = info.variant ? `${info.arch}/${info.variant}` : info.arch;
+      if (d.arch !== arch) {
+        await this.hub.store.devices.update(d.id, { arch }).catch(() => {});
+        d.arch = arch;
       }
       return info;
     } catch (err) {
@@ -390,7 +392,7 @@ export class DeviceService {
       labels: d.labels,
       reserve: d.reserve,
       cordoned: d.cordoned,
-      arch: f.arch?.arch ?? engineInfo?.arch ?? d.arch,
+      arch: platformOf(f.arch?.arch, engineInfo ? (engineInfo.variant ? `${engineInfo.arch}/${engineInfo.variant}` : engineInfo.arch) : undefined, d.arch),
       state: status.state,
       online,
       reason: status.reason,
@@ -535,6 +537,19 @@ export class DeviceService {
       databases: pools.map((p) => ({ engine: p.engine, version: p.version, ...(p.extensions ? { extensions: p.extensions } : {}) })),
     };
   }
+}
+
+/**
+ * The device's platform from its sources in order of precedence (host metrics, engine, stored), in OCI
+ * spelling. A source that knows the variant of the same architecture wins over one that does not: a
+ * bare `arm` from one source and `arm/v7` from another is an arm/v7 device.
+ */
+export function platformOf(...names: (string | null | undefined)[]): string | null {
+  const known = names.filter((x): x is string => !!x && x !== 'unknown').map(normalizeDeviceArch);
+  const first = known[0];
+  if (first === undefined) return null;
+  const family = first.split('/')[0]!;
+  return first.includes('/') ? first : (known.find((x) => x.startsWith(`${family}/`)) ?? first);
 }
 
 function testResult(engine: ConnectionTestResult, source: string, host: { ok: boolean; message: string } | undefined): DeviceTestResult {

@@ -1,7 +1,7 @@
 export { rankDevices } from './rank.js';
 export { ReservationLedger, type LedgerEntry, type LedgerObservation } from './ledger.js';
 export { parseRequirements, parseSnapshot } from './validate.js';
-export { intersectPlatforms, normalizeImageRef, normalizePlatform, normalizePort } from './platform.js';
+export { describeDeviceArch, intersectPlatforms, normalizeDeviceArch, normalizeImageRef, normalizePlatform, normalizePort, runsImagePlatform } from './platform.js';
 export { DEFAULT_CURVES, DEFAULT_DEDICATED_MEMORY, DEFAULT_FRESHNESS_LIMIT_SECONDS, DEFAULT_WEIGHTS } from './settings.js';
 export { formatAge, formatBytes } from './units.js';
 export * from './types.js';

@@ -160,8 +160,12 @@ export function mountOf(mounts: readonly MountInfo[], path: string): MountInfo |
 export function normaliseArch(machine: string): string {
   const m = machine.trim();
   if (m === 'x86_64' || m === 'amd64') return 'amd64';
-  if (m === 'aarch64' || m === 'arm64' || m === 'armv8l') return 'arm64';
-  if (/^armv\d/.test(m) || m === 'arm') return 'arm';
+  if (m === 'aarch64' || m === 'arm64') return 'arm64';
+  // 32-bit ARM keeps its variant (arm/v7 containers do not run on an arm/v6 board); armv8l is a 32-bit
+  // userland on a 64-bit core. A bare `arm` says nothing about the variant.
+  const arm = /^armv(\d)/.exec(m);
+  if (arm) return `arm/v${arm[1]}`;
+  if (m === 'arm') return 'arm';
   if (/^i[3-6]86$/.test(m)) return '386';
   return m;
 }

@@ -125,7 +125,7 @@ t.test('the benchmark command runs here and verifies its own answer', async (t) 
 });
 
 t.test('architectures are normalised like the container engines name them', async (t) => {
-  t.same(['x86_64', 'aarch64', 'armv7l', 'armv6l', 'i686', 'riscv64'].map(normaliseArch), ['amd64', 'arm64', 'arm', 'arm', '386', 'riscv64']);
+  t.same(['x86_64', 'aarch64', 'armv7l', 'armv6l', 'armv8l', 'armv5tel', 'arm', 'i686', 'riscv64'].map(normaliseArch), ['amd64', 'arm64', 'arm/v7', 'arm/v6', 'arm/v8', 'arm/v5', 'arm', '386', 'riscv64']);
 });
 
 t.test('the bash poll function prints the same figures as head, starts no process, and only the cpu lines and btime of /proc/stat', async (t) => {
