@@ -49,7 +49,7 @@ export function importCasaOs(doc: unknown, opts: { source: string; name?: string
   }
   const replaced = replaceCasaOsVariables(doc, id) as Record<string, unknown>;
   const services = replaced.services as Record<string, Record<string, unknown>>;
-  const mainService = typeof x.main === 'string' ? x.main : Object.keys(services)[0];
+  let mainService = typeof x.main === 'string' ? x.main : Object.keys(services)[0];
   const portMap = Number(localised(x.port_map) ?? x.port_map);
   let mainPort: number | undefined;
   const hostNetwork = services[mainService ?? '']?.network_mode === 'host';
@@ -57,7 +57,13 @@ export function importCasaOs(doc: unknown, opts: { source: string; name?: string
     mainPort = portMap;
   } else if (Number.isInteger(portMap) && portMap > 0) {
     mainPort = targetForPublished(services[mainService ?? ''], portMap);
-    if (mainPort === undefined) report.changed.push({ path: '/x-casaos/port_map', reason: `no port of "${mainService}" is published as ${portMap}; the web port is unknown` });
+    // Dify names its web service as main, but the page is served by the nginx in front of it.
+    const publisher = mainPort === undefined ? Object.keys(services).find((n) => targetForPublished(services[n], portMap) !== undefined) : undefined;
+    if (publisher) {
+      report.changed.push({ path: '/x-casaos/main', reason: `"${mainService}" publishes no port ${portMap}; "${publisher}" does, so it is the main service` });
+      mainService = publisher;
+      mainPort = targetForPublished(services[publisher], portMap);
+    } else if (mainPort === undefined) report.changed.push({ path: '/x-casaos/port_map', reason: `no port of "${mainService}" is published as ${portMap}; the web port is unknown` });
   }
   if (typeof x.scheme === 'string' && x.scheme !== 'http') {
     report.unmapped.push({ path: '/x-casaos/scheme', reason: `the app is served over ${x.scheme}; Warren links to it over http` });

@@ -169,6 +169,9 @@ function setEnvironment(svc: Record<string, unknown>, key: string, value: string
   } else if (isObject(env)) env[key] = value;
 }
 
+/** Setting names that belong to a service other than the database (cache, queue, search, mail, ...). */
+const OTHER_SERVICE_KEY = /REDIS|VALKEY|MEMCACHE|MONGO|RABBIT|AMQP|CELERY|BROKER|ELASTIC|OPENSEARCH|MEILI|TYPESENSE|WEAVIATE|QDRANT|MINIO|S3_|SMTP|MAIL|LDAP|ADMIN|CLICKHOUSE|INFLUX/i;
+
 const SIDECAR_ENV = {
   postgres: { user: ['POSTGRES_USER', 'POSTGRESQL_USERNAME'], password: ['POSTGRES_PASSWORD', 'POSTGRESQL_PASSWORD'], database: ['POSTGRES_DB', 'POSTGRESQL_DATABASE'], port: '5432' },
   mariadb: {
@@ -215,8 +218,10 @@ function markSidecars(doc: ComposeDocument, w: WarrenBlock, report: ImportReport
           next = `${url[1]}://\${${prefix}USER}:\${${prefix}PASSWORD}@\${${prefix}HOST}:\${${prefix}PORT}/\${${prefix}NAME}${url[7] ?? ''}`;
         } else if (hosts.has(value)) next = `\${${prefix}HOST}`;
         else if ([...hosts].some((h) => value === `${h}:${keys.port}`)) next = `\${${prefix}HOST}:\${${prefix}PORT}`;
-        else if (creds.password !== undefined && value === creds.password && /PASS|SECRET|PWD/i.test(key)) next = `\${${prefix}PASSWORD}`;
-        else if (creds.user !== undefined && value === creds.user && /USER/i.test(key)) next = `\${${prefix}USER}`;
+        // A password or user name shared with another service (Dify's REDIS_PASSWORD equals its
+        // Postgres password) belongs to that service: only database-looking keys follow the pool.
+        else if (creds.password !== undefined && value === creds.password && /PASS|SECRET|PWD/i.test(key) && !OTHER_SERVICE_KEY.test(key)) next = `\${${prefix}PASSWORD}`;
+        else if (creds.user !== undefined && value === creds.user && /USER/i.test(key) && !OTHER_SERVICE_KEY.test(key)) next = `\${${prefix}USER}`;
         else if (creds.database !== undefined && value === creds.database && /DB|DATABASE|NAME/i.test(key) && !/USER|HOST/i.test(key)) next = `\${${prefix}NAME}`;
         else if (value === keys.port && /PORT/i.test(key) && /DB|DATABASE|PG|SQL|POSTGRES|MARIA/i.test(key)) next = `\${${prefix}PORT}`;
         if (next !== undefined) {
@@ -417,7 +422,8 @@ function declareVariables(doc: ComposeDocument, w: WarrenBlock, report: ImportRe
 }
 
 function imageTag(image: string): string | undefined {
-  const ref = image.split('@')[0]!;
+  // `server:${TAG:-2024.2.2}` is tag 2024.2.2 unless the user says otherwise.
+  const ref = image.replace(/\$\{[A-Za-z_]\w*:?-([^}$]*)\}/g, '$1').split('@')[0]!;
   const colon = ref.lastIndexOf(':');
   const tag = colon > ref.lastIndexOf('/') ? ref.slice(colon + 1) : undefined;
   return tag && !tag.includes('$') && tag.length <= 64 ? tag : undefined;

@@ -94,7 +94,14 @@ function containerTemplate(t: Record<string, unknown>, id: string, report: Impor
   }
   const volumes: string[] = [];
   const named: Record<string, null> = {};
-  (Array.isArray(t.volumes) ? t.volumes : []).forEach((v, i) => {
+  (Array.isArray(t.volumes) ? t.volumes : []).forEach((raw, i) => {
+    // Portainer 1.x wrote volumes as strings: "/var/lib/registry", or "host-path:/container[:ro]".
+    let v: unknown = raw;
+    if (typeof raw === 'string') {
+      const m = /^(?:([^:]+):)?(\/[^:]*)(?::(ro|rw))?$/.exec(raw.trim());
+      v = m ? { container: m[2], ...(m[1] ? { bind: m[1] } : {}), ...(m[3] === 'ro' ? { readonly: true } : {}) } : raw;
+      if (m) report.changed.push({ path: `${base}/volumes/${i}`, reason: `volume written as a string (Portainer 1.x) read as ${m[1] ? `${m[1]} on ` : 'a volume on '}${m[2]}` });
+    }
     if (!isObject(v) || typeof v.container !== 'string') {
       report.unmapped.push({ path: `${base}/volumes/${i}`, reason: 'a volume needs a container path' });
       return;
@@ -147,7 +154,8 @@ export function importPortainer(data: unknown, opts: { source: string; stackFile
       report.error = { message: 'Windows container templates cannot run on Warren devices' };
       return;
     }
-    const type = Number(t.type ?? 1);
+    // Portainer 1.x spelled the types out: "container", "stack" (a swarm stack).
+    const type = typeof t.type === 'string' && !/^\d+$/.test(t.type) ? ({ container: 1, stack: 2, swarm: 2, compose: 3 } as Record<string, number>)[t.type.toLowerCase()] ?? Number.NaN : Number(t.type ?? 1);
     let doc: unknown;
     let inputs: AppMeta['inputs'];
     let mainPort: number | undefined;
