@@ -285,10 +285,7 @@ export class PoolingService {
         const info = await this.serverInfo(pooled);
         reason = dedicatedReason(need, info);
         if (!reason) {
-          const limit = this.connectionLimit();
-          // Every app database on the server came through here with the same per-user limit.
-          const held = (await this.store.dbGrants.list({ server: pooled.row.id })).map(() => ({ connectionLimit: limit }));
-          const budget = connectionBudget(held, limit, this.opts.reservedConnections ?? 5, info.connectionsMax, limit);
+          const budget = await this.budget(pooled, info);
           if (!budget.ok) {
             throw new WarrenError('WARREN_ERR_DATABASE', `the shared ${need.engine} server on ${device} is full: ${budget.message}`, {
               hint: 'Raise the pool\'s max connections, lower the per-app connection limit, or give this app a dedicated server (`dedicated: true`).',
@@ -303,6 +300,8 @@ export class PoolingService {
         device, app, ref: need.ref, engine: need.engine, mode, need, ...(pooled ? { server: pooled.row.id } : {}),
       }, 'rollback').finally(() => this.progress.delete(`${app}/${need.ref}`));
       const grant = (await this.store.dbGrants.get(app, need.ref))!;
+      // What the app asked for, so that a later move into the pool is judged by the same rules.
+      await this.store.kv.set(KV, `need:${app}:${need.ref}`, need);
       const result = await this.existingResult(grant);
       // After the self-test, so that making the next spare does not slow this app's own provision down.
       if (pooled) this.warm(pooled);
@@ -370,9 +369,46 @@ export class PoolingService {
     return this.lock(`app:${app}:${ref}`, async () => {
       const { grant, live } = await this.grantLive(app, ref);
       if ((to === 'pool') === (live.row.mode === 'pooled')) throw new WarrenError('WARREN_ERR_CONFLICT', `${app}'s database "${ref}" is already ${to === 'pool' ? 'in the pool' : 'on a dedicated server'}`);
-      await journaled(this.store, 'pool.move', `app:${app}`, MOVE_STEPS, this, { app, ref, to, device: live.row.device, engine: live.row.engine, from: live.row.id }, 'rollback');
+      const need = (await this.store.kv.get<DatabaseNeed>(KV, `need:${app}:${ref}`)) ?? { ref, engine: live.row.engine };
+      // Judged before anything is changed: the same fit and connection-budget rules as an install.
+      if (to === 'pool') await this.checkPoolFit(app, ref, need, grant, live);
+      else this.imageFor(live.driver, need);
+      await journaled(this.store, 'pool.move', `app:${app}`, MOVE_STEPS, this, { app, ref, to, device: live.row.device, engine: live.row.engine, from: live.row.id, need }, 'rollback');
       return this.existingResult((await this.store.dbGrants.get(app, ref)) ?? grant);
     });
+  }
+
+  /** Whether the shared server can promise one more app its connection limit. */
+  private async budget(pooled: Live, info: ServerInfo) {
+    const limit = this.connectionLimit();
+    // Every app database on the server came through ensureDatabase (or a move) with the same per-user limit.
+    const held = (await this.store.dbGrants.list({ server: pooled.row.id })).map(() => ({ connectionLimit: limit }));
+    return connectionBudget(held, limit, this.opts.reservedConnections ?? 5, info.connectionsMax, limit);
+  }
+
+  /**
+   * Refuses a move into the device's shared server that an install would not have put there: the app
+   * asks for a server of its own, a version or extension the shared server lacks (declared, or installed
+   * in the database), an older server than the one holding the data, or no room in its connection budget.
+   * The shared server is created first when the device has none, as the first install would.
+   */
+  private async checkPoolFit(app: string, ref: string, need: DatabaseNeed, grant: DbGrant, source: Live): Promise<void> {
+    const refuse = (why: string, hint: string) => {
+      throw new WarrenError('WARREN_ERR_CONFLICT', `${app}'s database "${ref}" cannot move into the shared ${need.engine} server on ${source.row.device}: ${why}`, { hint });
+    };
+    if (need.dedicated) refuse('its manifest asks for a server of its own', 'Leave it on its dedicated server, or drop `dedicated` from the manifest and reinstall.');
+    const pooled = await this.pooledServer(source.row.device, source.row.engine);
+    const info = await this.serverInfo(pooled);
+    const reason = dedicatedReason(need, info);
+    if (reason) refuse(reason, 'Configure a shared-server image that meets the need (WARREN_POOL_IMAGES), or keep the dedicated server.');
+    const used = await source.pool.extensionsUsed({ database: grant.database, user: grant.username });
+    const missing = used.filter((e) => !info.extensionsAvailable.includes(e));
+    if (missing.length) refuse(`the database uses ${missing.join(', ')}, which the shared server's image does not have`, 'Use a shared-server image that ships the extension, or keep the dedicated server.');
+    const from = (await this.serverInfo(source)).version;
+    const major = (v: string) => Number(/^\d+/.exec(v)?.[0] ?? NaN);
+    if (major(from) > major(info.version)) refuse(`the data comes from ${need.engine} ${from} and the shared server runs the older ${info.version}`, 'A dump does not go back to an older major release; keep the dedicated server.');
+    const budget = await this.budget(pooled, info);
+    if (!budget.ok) refuse(`it is full: ${budget.message}`, 'Raise the pool\'s max connections (WARREN_POOL_MAX_CONNECTIONS) or lower the per-app connection limit.');
   }
 
   // ---- views ----------------------------------------------------------------------------------
@@ -675,6 +711,7 @@ const RELEASE_STEPS: StepDef<PoolingService>[] = [
     name: 'forget grant and secret',
     run: async (s, d) => {
       await s.store.dbGrants.delete(str(d, 'app'), str(d, 'ref'));
+      await s.store.kv.delete(KV, `need:${str(d, 'app')}:${str(d, 'ref')}`);
       if (d.secretRef) await s.store.secrets.delete(str(d, 'secretRef'));
     },
   },
@@ -693,7 +730,8 @@ const MOVE_STEPS: StepDef<PoolingService>[] = [
     name: 'target server',
     run: async (s, d) => {
       if (d.to === 'pool') return { target: (await s.pooledServer(str(d, 'device'), d.engine as DatabaseEngine)).row.id };
-      const row = await s.createServer({ device: str(d, 'device'), engine: d.engine as DatabaseEngine, mode: 'dedicated', app: str(d, 'app'), ref: str(d, 'ref') });
+      const need = d.need as DatabaseNeed | undefined;
+      const row = await s.createServer({ device: str(d, 'device'), engine: d.engine as DatabaseEngine, mode: 'dedicated', app: str(d, 'app'), ref: str(d, 'ref'), ...(need ? { need } : {}) });
       return { target: row.id, targetCreated: true };
     },
     undo: async (s, d) => {

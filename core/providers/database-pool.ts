@@ -106,6 +106,8 @@ export interface DatabasePool {
    * empty database made ahead of time, which a provision renames instead of copying a template).
    */
   warm?(signal?: AbortSignal): Promise<void>;
+  /** Extensions installed in the database (the engine's built-in ones left out), to check that a move can take them along. */
+  extensionsUsed(req: DatabaseRef, signal?: AbortSignal): Promise<string[]>;
   /** Exact row counts per table (`schema.table` or `table`), to verify a move. */
   rowCounts(req: DatabaseRef, signal?: AbortSignal): Promise<Record<string, number>>;
   /** A plain SQL dump of the database, without ownership, restorable into another server. */

@@ -190,6 +190,10 @@ export class MariadbPool implements DatabasePool {
     return { ok: checks.every((c) => c.ok), checks };
   }
 
+  async extensionsUsed(): Promise<string[]> {
+    return []; // MariaDB has no extensions.
+  }
+
   async rowCounts(req: DatabaseRef, signal?: AbortSignal): Promise<Record<string, number>> {
     const tables = await this.query<string[]>(tablesQuery(req.database), signal);
     const counts = await this.query<Record<string, number>>(rowCountsQuery(req.database, tables), signal);

@@ -210,6 +210,10 @@ export class PostgresPool implements DatabasePool {
     return { ok: checks.every((c) => c.ok), checks };
   }
 
+  async extensionsUsed(req: DatabaseRef, signal?: AbortSignal): Promise<string[]> {
+    return this.query<string[]>("SELECT coalesce(jsonb_agg(extname ORDER BY extname), '[]')::text FROM pg_extension WHERE extname <> 'plpgsql'", signal, req.database);
+  }
+
   async rowCounts(req: DatabaseRef, signal?: AbortSignal): Promise<Record<string, number>> {
     const counts = await this.query<Record<string, number | string>>(ROW_COUNTS_QUERY, signal, req.database);
     return Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, Number(v)]));

@@ -112,6 +112,31 @@ if (env) {
     await t.rejects(f.pooling.move('mover', 'main', 'pool'), { code: 'WARREN_ERR_CONFLICT' });
   });
 
+  t.test('a move into the pool is refused before anything changes when an install would not be allowed there', async (t) => {
+    const f = await poolFixture(t, env, { maxConnections: { postgres: 30 }, connectionLimit: 10, reservedConnections: 5 });
+    for (const app of ['own', 'a1', 'a2', 'late']) await f.addApp(app);
+    const own = await f.pooling.ensureDatabase({ device: f.device, app: 'own', need: { ref: 'main', engine: 'postgres', dedicated: true } });
+    await t.rejects(f.pooling.move('own', 'main', 'pool'), { code: 'WARREN_ERR_CONFLICT', message: /cannot move into the shared postgres server on local: its manifest asks for a server of its own/ });
+    t.equal((await f.th.hub.store.dbGrants.get('own', 'main'))?.server, own.server, 'still on its dedicated server');
+
+    // `late` leaves the pool while there is room; two more apps fill it; coming back would overpack it.
+    await f.pooling.ensureDatabase({ device: f.device, app: 'late', need: { ref: 'main', engine: 'postgres' } });
+    const moved = await f.pooling.move('late', 'main', 'dedicated');
+    await f.pooling.ensureDatabase({ device: f.device, app: 'a1', need: { ref: 'main', engine: 'postgres' } });
+    await f.pooling.ensureDatabase({ device: f.device, app: 'a2', need: { ref: 'main', engine: 'postgres' } });
+    const opsBefore = (await f.th.hub.store.operations.list({ target: 'app:late' })).length;
+    await t.rejects(f.pooling.move('late', 'main', 'pool'), {
+      code: 'WARREN_ERR_CONFLICT',
+      message: /it is full: 2 app database\(s\) hold 20 connections, this one asks for 10 and 5 stay reserved: 35 of max_connections 30/,
+      hint: /max connections/,
+    });
+    t.equal((await f.th.hub.store.dbGrants.get('late', 'main'))?.server, moved.server, 'the refused move changed nothing');
+    t.equal((await f.th.hub.store.operations.list({ target: 'app:late' })).length, opsBefore, 'no operation was started');
+    t.notOk((await f.pooling.list()).find((v) => v.mode === 'pooled')?.databases.some((d) => d.database === 'wn_late_main'), 'nothing of it in the pool');
+    for (const app of ['own', 'a1', 'a2', 'late']) await f.pooling.releaseDatabase({ app, ref: 'main' });
+    t.equal(dedicatedContainers(f), '', 'no dedicated server left');
+  });
+
   t.test('removal with a dump, and a provision interrupted by a crash is rolled back on restart', async (t) => {
     const f = await poolFixture(t, env);
     await f.addApp('leaving');
