@@ -213,7 +213,9 @@ function markSidecars(doc: ComposeDocument, w: WarrenBlock, report: ImportReport
         if (value === undefined) continue;
         const path = `/services/${otherName}/environment/${key}`;
         let next: string | undefined;
-        const url = /^([a-z][a-z0-9+.-]*):\/\/([^:@/]*)(?::([^@/]*))?@([^:/?]+)(?::(\d+))?\/([^?]*)(\?.*)?$/i.exec(value);
+        // `${DATABASE_HOST:-postgresql}` (Coolify's Cal.com) names the service unless the user overrides it.
+        const resolved = value.replace(/\$\{[A-Za-z_]\w*:?-([^}$]*)\}/g, '$1');
+        const url = /^([a-z][a-z0-9+.-]*):\/\/([^:@/]*)(?::([^@/]*))?@([^:/?]+)(?::(\d+))?\/([^?]*)(\?.*)?$/i.exec(resolved);
         if (url && hosts.has(url[4]!)) {
           next = `${url[1]}://\${${prefix}USER}:\${${prefix}PASSWORD}@\${${prefix}HOST}:\${${prefix}PORT}/\${${prefix}NAME}${url[7] ?? ''}`;
         } else if (hosts.has(value)) next = `\${${prefix}HOST}`;

@@ -49,8 +49,12 @@ t.test('a real third-party catalog imports with a report for every app', async (
   t.ok('SERVICE_PASSWORD_64_AUTHENTIKSERVER' in authentik.secrets);
   t.same(authentik.requires.databases.map((d) => d.engine), ['postgres']);
   t.same(byApp.get('bookstack')!.manifest!.requires.databases.map((d) => d.engine), ['mariadb']);
-  t.ok(byApp.get('calcom')!.report.changed.some((c) => c.path === '/services/postgresql' && /kept as a plain service/.test(c.reason)), 'a database it cannot repoint is kept and said so');
-  t.same(byApp.get('calcom')!.manifest!.requires.databases, []);
+  // Cal.com names its database host as ${DATABASE_HOST:-postgresql}: the default is the service.
+  const calcom = byApp.get('calcom')!.manifest!;
+  t.same(calcom.requires.databases.map((d) => d.engine), ['postgres']);
+  const calEnv = calcom.document.services.calcom!.environment as string[];
+  t.ok(calEnv.includes('DATABASE_HOST=${WARREN_DB_MAIN_HOST}'), 'its host variable follows the pool');
+  t.ok(calEnv.includes('DATABASE_URL=postgresql://${WARREN_DB_MAIN_USER}:${WARREN_DB_MAIN_PASSWORD}@${WARREN_DB_MAIN_HOST}:${WARREN_DB_MAIN_PORT}/${WARREN_DB_MAIN_NAME}'), 'and so does its URL');
 
   // Portainer 1.x: types spelled out, volumes as strings, stacks reported, Windows refused.
   t.ok(byApp.get('registry')!.report.changed.some((c) => c.path === '/templates/0/volumes/0' && /Portainer 1\.x/.test(c.reason)), 'a string volume is read, and said so');
