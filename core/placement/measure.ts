@@ -191,6 +191,8 @@ export class Measure {
 }
 
 const round1 = (x: number): number => Math.round(x * 10) / 10;
+/** Sums and products of huge (valid) figures can overflow; JSON has no Infinity, so stay finite. */
+export const finite = (x: number): number => (x > Number.MAX_VALUE ? Number.MAX_VALUE : x < -Number.MAX_VALUE ? -Number.MAX_VALUE : x);
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 const clamp01 = (x: number): number => (x < 0 ? 0 : x > 1 ? 1 : x === x ? x : 0);
 
@@ -311,9 +313,9 @@ export function measure(d: DeviceSnapshot, app: PreparedApp, s: Settings, m: Mea
     reservedMemory += r.memoryBytes;
     reservedStorage += r.storageBytes;
   }
-  const memoryAvailable = d.memory.availableBytes - d.memory.reserveBytes - reservedMemory;
+  const memoryAvailable = finite(d.memory.availableBytes - d.memory.reserveBytes - reservedMemory);
   const storageReserve = d.storage.reserveBytes ?? 0;
-  const storageAvailable = d.storage.availableBytes - storageReserve - reservedStorage;
+  const storageAvailable = finite(d.storage.availableBytes - storageReserve - reservedStorage);
   if (!(memoryAvailable >= app.memoryNeed)) {
     flags |= RAM;
     reasons++;
@@ -368,7 +370,7 @@ export function measure(d: DeviceSnapshot, app: PreparedApp, s: Settings, m: Mea
       }
     }
   }
-  const memoryNeed = app.memoryNeed + dedicatedMemory;
+  const memoryNeed = finite(app.memoryNeed + dedicatedMemory);
   if (dedicatedMemory > 0 && !(memoryAvailable >= memoryNeed)) {
     flags |= DATABASE;
     reasons++;
@@ -381,7 +383,7 @@ export function measure(d: DeviceSnapshot, app: PreparedApp, s: Settings, m: Mea
   const storage = round1(100 * clamp01((storageValue - app.diskNeed) / (c.storage.headroomFactor * Math.max(app.diskNeed, c.storage.minNeedBytes))));
   const perCore = d.cpuScorePerCore;
   const cpuAssumed = perCore === null || !(perCore > 0);
-  const cpuValue = cores * (cpuAssumed ? c.cpu.unknownPerCoreScore : perCore);
+  const cpuValue = finite(cores * (cpuAssumed ? c.cpu.unknownPerCoreScore : perCore));
   const cpu = round1(100 * clamp01(cpuValue / c.cpu.reference));
   const load1 = d.load1;
   const loadUnknownCores = load1 !== null && cores === 0;

@@ -1,5 +1,5 @@
 import { explain } from './explain.js';
-import { CORDONED, Measure, measure, METRICS_STALE, OFFLINE, prepareApp } from './measure.js';
+import { CORDONED, finite, Measure, measure, METRICS_STALE, OFFLINE, prepareApp } from './measure.js';
 import { describeCurves, resolveSettings } from './settings.js';
 import { suggestFixes } from './suggest.js';
 import type { Candidate, DeviceSnapshot, PlacementOptions, PlacementRequirements, PlacementResult, PlacementWarning } from './types.js';
@@ -55,7 +55,7 @@ export function rankDevices(app: PlacementRequirements, devices: readonly Device
     const f = m.flags;
     flags[i] = f;
     reasonCount[i] = m.reasonCount;
-    headroom[i] = m.memoryAvailable - m.memoryNeed;
+    headroom[i] = finite(m.memoryAvailable - m.memoryNeed);
     available[i] = (f & UNAVAILABLE) === 0 ? m.memoryAvailable : NaN;
     const apps = d.apps;
     if (apps) for (let k = 0; k < apps.length; k++) if (apps[k]!.id !== prepared.id) considerLargest(largest, apps[k]!.id, apps[k]!.memoryBytes, i);
@@ -88,7 +88,9 @@ export function rankDevices(app: PlacementRequirements, devices: readonly Device
       for (let i = 0; i < n; i++) if (flags[i] === 0 && cents[i] === cents[best]) tied++;
       tieBreak = describeTieBreak(devices[best]!.id, devices[second]!.id, tied, explained[best]!.total!, headroom, images, best, second);
     }
-  } else if (n > 0) {
+  } else if (n === 0) {
+    warnings.push({ code: 'NO_DEVICES', message: 'There are no devices to rank: the inventory (or snapshot) is empty.' });
+  } else {
     const mm = new Measure();
     const evaluated = new Array<Evaluated>(n);
     for (let k = 0; k < n; k++) {

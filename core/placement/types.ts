@@ -200,7 +200,7 @@ export interface Suggestion {
 }
 
 export interface PlacementWarning {
-  code: 'LARGEST_APP_HOMELESS' | 'NO_FIX';
+  code: 'LARGEST_APP_HOMELESS' | 'NO_FIX' | 'NO_DEVICES';
   message: string;
 }
 

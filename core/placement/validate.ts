@@ -19,7 +19,8 @@ const deviceSchema = {
     cordoned: { type: 'boolean', default: false },
     arch: { type: 'string', minLength: 1 },
     platforms: strings,
-    cores: { type: 'number', exclusiveMinimum: 0 },
+    // 0 when the source does not know (the CPU scores 0 and the load is neutral).
+    cores: { type: 'number', minimum: 0 },
     cpuScorePerCore: { type: ['number', 'null'], minimum: 0, default: null },
     memory: {
       type: 'object',
@@ -159,11 +160,30 @@ function fail(what: string, details: ErrorDetail[], hint: string): never {
   throw new WarrenError('WARREN_ERR_INVALID_INPUT', `Invalid ${what}: ${shown}${more}`, { hint, details });
 }
 
+/**
+ * JSON numbers beyond a double's range (`1e400`) parse as Infinity, which JSON cannot write back and the
+ * schema would only call "not a number"; name them with their paths instead.
+ */
+function nonFinite(value: unknown, path: string, out: ErrorDetail[]): void {
+  if (out.length >= 20) return;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) out.push({ path: path || '/', message: `is out of range for a number (it reads as ${String(value)})` });
+  } else if (Array.isArray(value)) value.forEach((v, i) => nonFinite(v, `${path}/${i}`, out));
+  else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) nonFinite(v, `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, out);
+  }
+}
+
 /** Validate a parsed snapshot file; fills documented defaults (empty lists, no reserve, unknown figures as null). */
 export function parseSnapshot(json: unknown): Snapshot {
   const data = structuredClone(json);
   const validate = validator(snapshotSchema);
-  const details = validate(data) ? [] : toDetails(validate.errors, '');
+  const details: ErrorDetail[] = [];
+  nonFinite(data, '', details);
+  if (!validate(data)) {
+    const flagged = new Set(details.map((d) => d.path));
+    details.push(...toDetails(validate.errors, '').filter((d) => !flagged.has(d.path)));
+  }
   if (details.length === 0) {
     const snapshot = data as Snapshot;
     const ids = new Map<string, number>();

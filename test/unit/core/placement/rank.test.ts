@@ -355,5 +355,5 @@ t.test('warns when the placement leaves no device able to host the largest insta
 
 t.test('an empty inventory recommends nothing and does not throw', async (t) => {
   const r = rankDevices(app(), []);
-  t.same([r.recommended, r.candidates, r.suggestions, r.warnings], [null, [], [], []]);
+  t.same([r.recommended, r.candidates, r.suggestions, r.warnings.map((w) => w.code)], [null, [], [], ['NO_DEVICES']]);
 });

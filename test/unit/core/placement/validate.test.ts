@@ -86,3 +86,50 @@ t.test('requirements: every error with its path', async (t) => {
   const e2 = errorOf(() => parseRequirements({ memoryBytes: 1, ports: ['dns'], databases: [{ ref: 'db', engine: 'postgres', versions: 'fifteen' }] }));
   t.same(e2.details!.map((d) => d.path), ['/ports/0', '/databases/0/versions']);
 });
+
+t.test('unusual but valid snapshots rank without NaN, Infinity or a crash', async (t) => {
+  const { rankDevices } = await import('../../../../core/placement/index.js');
+  const base = { id: 'a', name: 'a', online: true, metricsAgeSeconds: 5, arch: 'amd64', cores: 4, memory: { availableBytes: 4 * 2 ** 30 }, storage: { availableBytes: 2 ** 40 } };
+  const need = { memoryBytes: 2 ** 29, diskBytes: 2 ** 30, cpus: 1 };
+  const cases: Record<string, object> = {
+    'zero cores (unknown)': { ...base, cores: 0, load1: 0 },
+    'zero cores with a load': { ...base, cores: 0, load1: 3 },
+    'null availability, load and per-core score': { ...base, availability7d: null, load1: null, cpuScorePerCore: null },
+    'huge figures': { ...base, cores: 1e9, cpuScorePerCore: 1e300, load1: 1e300, memory: { availableBytes: 1.7e308, reserveBytes: 0 }, storage: { availableBytes: 1.7e308 } },
+    'negative available memory': { ...base, memory: { availableBytes: -5 } },
+    'an age of centuries': { ...base, metricsAgeSeconds: 1e12 },
+  };
+  for (const [name, d] of Object.entries(cases)) {
+    const result = rankDevices(need, parseSnapshot({ devices: [d] }).devices);
+    const json = JSON.stringify(result);
+    t.notMatch(json, /NaN|Infinity|"(value|score|contribution|total|headroomBytes)":null,"score":null/, `${name}: every figure is a number`);
+    const c = result.candidates[0]!;
+    for (const [k, v] of Object.entries(c.criteria)) t.ok(Number.isFinite(v.score) && Number.isFinite(v.contribution), `${name}: ${k} score is finite`);
+    t.ok(Number.isFinite(c.headroomBytes), `${name}: headroom is finite`);
+  }
+  const zero = rankDevices(need, parseSnapshot({ devices: [{ ...base, cores: 0, load1: 1 }] }).devices).candidates[0]!;
+  t.same(zero.reasons.map((r) => r.code), ['CPU_CORES'], 'a CPU limit cannot be met by a device of 0 cores');
+  t.equal(zero.criteria.cpu.score, 0);
+  t.match(zero.criteria.load.note, /core count unknown/);
+  const empty = rankDevices(need, parseSnapshot({ devices: [] }).devices);
+  t.same([empty.recommended, empty.candidates.length, empty.warnings.map((w) => w.code)], [null, 0, ['NO_DEVICES']]);
+});
+
+t.test('invalid snapshots name every bad field with its JSON path', async (t) => {
+  const base = { id: 'a', name: 'a', online: true, metricsAgeSeconds: 5, arch: 'amd64', cores: 4, memory: { availableBytes: 1 }, storage: { availableBytes: 1 } };
+  const cases: [string, unknown, string[]][] = [
+    ['not an object', [1, 2], ['/']],
+    ['devices not a list', { devices: null }, ['/devices']],
+    ['a device that is null', { devices: [base, null] }, ['/devices/1']],
+    ['out of range (1e400)', JSON.parse('{"devices":[{"id":"a","name":"a","online":true,"metricsAgeSeconds":5,"arch":"amd64","cores":4,"memory":{"availableBytes":1e400},"storage":{}}]}'), ['/devices/0/memory/availableBytes', '/devices/0/storage/availableBytes']],
+    ['a number as text', { devices: [{ ...base, cores: '4' }] }, ['/devices/0/cores']],
+    ['availability above 1', { devices: [{ ...base, availability7d: 1.5 }] }, ['/devices/0/availability7d']],
+    ['a pool version as a number', { devices: [{ ...base, databases: [{ engine: 'postgres', version: 16 }] }] }, ['/devices/0/databases/0/version']],
+    ['a key with a slash', { devices: [{ ...base, memory: { availableBytes: 1, 'a/b': JSON.parse('1e999') } }] }, ['/devices/0/memory/a~1b']],
+  ];
+  for (const [name, input, paths] of cases) {
+    const e = errorOf(() => parseSnapshot(input));
+    t.equal(e.code, 'WARREN_ERR_INVALID_INPUT', name);
+    t.same(e.details?.map((d) => d.path), paths, `${name}: ${e.message}`);
+  }
+});
