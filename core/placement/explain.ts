@@ -3,6 +3,7 @@
 // for reasons that exist; those that repeat across devices come from prepareApp or a per-ranking cache.
 import {
   ARCH,
+  bytesText,
   CORDONED,
   CPU_CORES,
   DATABASE,
@@ -32,11 +33,11 @@ import type { Candidate, CriterionResult, DatabasePlan, DeviceSnapshot, Reason }
 import { formatAge, formatBytes } from './units.js';
 
 function deductions(reserve: number, reserved: number, d: DeviceSnapshot, app: PreparedApp): string {
-  let out = reserve > 0 ? `; after a ${formatBytes(reserve)} device reserve` : '';
+  let out = reserve > 0 ? `; after a ${bytesText(app, reserve)} device reserve` : '';
   if (reserved > 0) {
     let who = '';
     for (const r of d.reservations) if (r.app !== app.id) who = who ? `${who}, ${r.app}` : r.app;
-    out += `${out ? ' and ' : '; after '}${formatBytes(reserved)} reserved for ${who}`;
+    out += `${out ? ' and ' : '; after '}${bytesText(app, reserved)} reserved for ${who}`;
   }
   return out;
 }
@@ -145,8 +146,8 @@ function reasonsFor(d: DeviceSnapshot, app: PreparedApp, s: Settings, m: Measure
       code: 'DATABASE',
       message:
         `Database: ${what.join('; ')}; ` +
-        `${onlyDedicated ? (what.length > 1 ? 'dedicated servers need' : 'a dedicated server needs') : 'the database servers it brings need'} ${formatBytes(m.dedicatedMemory)}, ` +
-        `so ${formatBytes(m.memoryNeed)} with the app, ${available} available (${sampled(d, app)})`,
+        `${onlyDedicated ? (what.length > 1 ? 'dedicated servers need' : 'a dedicated server needs') : 'the database servers it brings need'} ${bytesText(app, m.dedicatedMemory)}, ` +
+        `so ${bytesText(app, m.memoryNeed)} with the app, ${available} available (${sampled(d, app)})`,
     });
   }
   if (f & STORAGE) {

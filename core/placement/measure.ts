@@ -70,6 +70,8 @@ export interface PreparedApp {
   sampled: Map<number, string>;
   /** The freshness limit as messages say it. */
   limitText: string;
+  /** Byte counts that recur across devices (reserves, needs) → their text, for this ranking only. */
+  bytesTexts: Map<number, string>;
 }
 
 const ENGINE_BIT: Record<DatabaseEngine, number> = { postgres: 1, mariadb: 2 };
@@ -132,6 +134,7 @@ export function prepareApp(app: PlacementRequirements, s: Settings): PreparedApp
     reliabilityNote: `availability unknown (under an hour of history); neutral ${c.reliability.unknownScore}`,
     sampled: new Map(),
     limitText: formatAge(s.freshnessLimitSeconds),
+    bytesTexts: new Map(),
   };
 }
 
@@ -150,6 +153,16 @@ export function sampled(d: DeviceSnapshot, app: PreparedApp): string {
   if (text === undefined) {
     text = `sampled ${formatAge(age)} ago`;
     if (app.sampled.size < 4096) app.sampled.set(age, text);
+  }
+  return text;
+}
+
+/** formatBytes for figures that repeat from device to device (a reserve, a need), remembered per ranking. */
+export function bytesText(app: PreparedApp, n: number): string {
+  let text = app.bytesTexts.get(n);
+  if (text === undefined) {
+    text = formatBytes(n);
+    if (app.bytesTexts.size < 1024) app.bytesTexts.set(n, text);
   }
   return text;
 }

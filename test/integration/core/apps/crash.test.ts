@@ -4,15 +4,14 @@
 // network, volume, database, user, grant, app row or secret left behind. Real hub processes on the
 // local Docker, one boundary after the other, sharing one data directory.
 import t, { type Test } from 'tap';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { needServices, type TestEnvState } from '../../../helpers/services.js';
 import { openStore, type Store } from '../../../../core/store/index.js';
-import { leftovers, PASSWORD, removeDefaultPools, TEST_REWRITES, until } from './fixture.js';
+import { deviceReady, startHub, stopHub, waitOp, type RunningHub } from './hub-process.js';
+import { leftovers, removeDefaultPools, until } from './fixture.js';
 
 const root = join(import.meta.dirname, '../../../..');
 const APP = 'crash-demo';
@@ -29,80 +28,6 @@ function crashCatalog(dir: string): string {
   mkdirSync(join(dir, APP), { recursive: true });
   writeFileSync(join(dir, APP, 'compose.yaml'), text);
   return dir;
-}
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-
-interface RunningHub {
-  child: ChildProcess;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
-  output(): string;
-}
-
-async function startHub(dataDir: string, catalogDir: string, crashAt?: string): Promise<RunningHub> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'core/cli/main.ts'), 'serve'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      WARREN_DATA_DIR: dataDir,
-      WARREN_PORT: String(port),
-      WARREN_HOST: '127.0.0.1',
-      WARREN_ADMIN_PASSWORD: PASSWORD,
-      WARREN_NO_LOCAL_DEVICE: '1',
-      WARREN_POLL_INTERVAL_SECONDS: '5',
-      WARREN_APPS_RECONCILE_SECONDS: '1',
-      WARREN_APPS_HEALTH_TIMEOUT_SECONDS: '120',
-      WARREN_IMAGE_REWRITES: JSON.stringify(TEST_REWRITES),
-      WARREN_CATALOG_SOURCES: JSON.stringify([catalogDir]),
-      ...(crashAt ? { WARREN_TEST_CRASH_AT: crashAt } : { WARREN_TEST_CRASH_AT: '' }),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  const base = `http://127.0.0.1:${port}`;
-  // The admin account is made once the features have started, a moment after the port answers.
-  const cookie = await until('the hub to let the admin in', async () => {
-    const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: PASSWORD }) });
-    return login.ok && login.headers.get('set-cookie')?.split(';')[0];
-  }, 60_000);
-  const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${base}${path}`, { method, headers: { cookie, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try { parsed = JSON.parse(text); } catch { /* text */ }
-    return { status: res.status, body: parsed as any };
-  };
-  return { child, exited, api, output: () => out };
-}
-
-async function stopHub(h: RunningHub): Promise<void> {
-  if (h.child.exitCode === null && h.child.signalCode === null) h.child.kill('SIGTERM');
-  await h.exited;
-}
-
-async function deviceReady(h: RunningHub): Promise<void> {
-  await until('device local online with fresh metrics', async () => {
-    const d = (await h.api('GET', '/api/devices/snapshot')).body.devices?.[0];
-    return d?.online && d.metricsAgeSeconds !== null && d.metricsAgeSeconds < 30;
-  }, 90_000);
-}
-
-async function waitOp(h: RunningHub, id: string): Promise<any> {
-  return until(`operation ${id}`, async () => {
-    const op = (await h.api('GET', `/api/operations/${id}`)).body.operation;
-    return op && !['pending', 'running'].includes(op.state) && op;
-  }, 180_000);
 }
 
 /** The hub's store, opened beside the running hub (SQLite in WAL mode takes a second reader). */
