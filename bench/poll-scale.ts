@@ -1,6 +1,6 @@
 // How a poll round scales from 1 device to 20, and what 20 polled devices cost in memory.
 // 20 ssh-procfs instances (each its own persistent SSH connection, with the source's defaults: bash
-// reading /proc with builtins, df on every 4th poll) are spread over the test devices' sshd and polled
+// reading /proc with builtins, df on every 3rd poll) are spread over the test devices' sshd and polled
 // by the real Poller; rounds of 1 and of 20 alternate so that machine noise hits both alike.
 // Where the time goes is printed per round: the hub's own CPU, the whole machine's CPU (the devices'
 // sshd, shell and df run on this same machine here) and the processes started (from /proc/stat).

@@ -36,7 +36,14 @@ export interface SummaryDeviceRow {
   message: string;
   ageSeconds: number | null;
   memory?: { totalBytes: number; usedBytes: number; availableBytes: number; ageSeconds: number };
-  storage?: { totalBytes: number; usedBytes: number; availableBytes: number; ageSeconds: number };
+  storage?: {
+    totalBytes: number;
+    usedBytes: number;
+    availableBytes: number;
+    ageSeconds: number;
+    /** Each filesystem, so a total over devices sharing a machine can be checked filesystem by filesystem. */
+    filesystems?: { mount: string; device?: string; totalBytes: number; availableBytes: number }[];
+  };
   cpu?: { utilisation: number; cores: number; ageSeconds: number };
   load1?: number;
   /** The kernel under the device (boot id, host name); devices sharing one are counted once in the totals. */
@@ -277,7 +284,7 @@ export class MetricsService {
           message: d.status.message,
           ageSeconds: d.status.ageMs === undefined ? null : secondsOf(d.status.ageMs),
           ...(counted && f.memory ? { memory: { totalBytes: f.memory.totalBytes, usedBytes: f.memory.usedBytes, availableBytes: f.memory.availableBytes, ageSeconds: age(now, f.memory.at) } } : {}),
-          ...(counted && f.filesystems ? { storage: { totalBytes: sum('totalBytes'), usedBytes: sum('usedBytes'), availableBytes: sum('availableBytes'), ageSeconds: age(now, f.filesystems.at) } } : {}),
+          ...(counted && f.filesystems ? { storage: { totalBytes: sum('totalBytes'), usedBytes: sum('usedBytes'), availableBytes: sum('availableBytes'), ageSeconds: age(now, f.filesystems.at), filesystems: fsList.map((x) => ({ mount: x.mount, ...(x.device && { device: x.device }), totalBytes: x.totalBytes, availableBytes: x.availableBytes })) } } : {}),
           ...(counted && f.cpu ? { cpu: { utilisation: f.cpu.utilisation, cores: f.cpu.cores, ageSeconds: age(now, f.cpu.at) } } : {}),
           ...(counted && f.load ? { load1: f.load.load1 } : {}),
           ...(f.machine ? { machine: { ...(f.machine.bootId && { bootId: f.machine.bootId }), ...(f.machine.hostname && { hostname: f.machine.hostname }) } } : {}),

@@ -2,8 +2,9 @@
 // (both re-established after a failure), one command line per poll, and a short CPU benchmark at
 // enrolment. Where the device has bash, the shell is bash and a poll starts no process at all: /proc
 // is read with the `read` builtin and printed in one write. Free space needs `df` (a process), so it
-// is read on every `filesystemsEvery`-th poll only (default 4: once a minute at the default 15 s
-// interval); the storage figure carries its own age.
+// is read on the first poll and then every `filesystemsEvery`-th (default 3: every 45 s at the default
+// 15 s interval, so the storage figure, which carries its own age, is never older than the 3 intervals
+// after which a device counts as stale).
 import { createHash } from 'node:crypto';
 import { NodeSSH } from 'node-ssh';
 import { WarrenError } from '../../core/errors.js';
@@ -37,7 +38,7 @@ export interface SshProcfsConfig {
   /** SHA-256 fingerprint (`SHA256:...`) the host key must have; learned on first contact when unset. */
   hostKeyFingerprint?: string;
   connectTimeoutMs?: number;
-  /** Free space (one `df` process) is read on every n-th poll, and on the first. Default 4. */
+  /** Free space (one `df` process) is read on the first poll and every n-th after it. Default 3. */
   filesystemsEvery?: number;
 }
 
@@ -87,7 +88,7 @@ export class SshProcfsSource implements MetricsSource, Closable {
 
   async collect(signal?: AbortSignal): Promise<HostReading> {
     const paths = this.config.paths?.length ? this.config.paths : ['/'];
-    const every = Math.max(1, this.config.filesystemsEvery ?? 4);
+    const every = Math.max(1, this.config.filesystemsEvery ?? 3);
     const df = this.polls++ % every === 0;
     const shell = await this.connection(signal);
     const out = await this.run(this.bash ? bashPollCommand(paths, { df }) : pollCommand(paths, { df }), signal, shell);

@@ -56,7 +56,7 @@ if (env) {
       t.equal(b.memory?.totalBytes, localMemTotal());
       t.ok(b.memory!.availableBytes > 0 && b.memory!.availableBytes <= b.memory!.totalBytes);
       t.ok(Math.abs(b.bootTime! - localBootTime()) <= 1, `boot time ${b.bootTime} vs local ${localBootTime()}`);
-      // Free space (a df process) is read on the first poll and then every 4th only.
+      // Free space (a df process) is read on the first poll and then every 3rd only.
       t.ok(a.filesystems?.some((f) => f.mount === '/' && f.device && f.availableBytes > 0 && f.availableBytes <= f.totalBytes), 'the first reading has free space');
       t.equal(b.filesystems, undefined, 'the second reading skips df');
       t.equal(b.bootId, readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(), 'the boot id is the shared kernel\'s');
