@@ -7,7 +7,7 @@
 // client of the engine sends a request: on a kept-alive connection (as Warren's docker-host provider
 // and the docker CLI's daemon clients keep theirs) for the ratio, and also on a new connection and
 // through Warren's own dockerode client for reference.
-// Run: npx tsx bench/placement-scale.ts [devices] [rounds]
+// Run: flock /tmp/warren-bench.lock npx tsx bench/placement-scale.ts [devices] [rounds]
 import http from 'node:http';
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
