@@ -93,6 +93,11 @@ export interface ContainerStats {
   service?: string;
   /** Memory used without inactive file cache. */
   memoryBytes: number;
+  /**
+   * Set when the engine gave no cache breakdown (Podman's API on cgroup v1) and none could be read from
+   * the container's cgroup: memoryBytes then includes the file cache.
+   */
+  memoryIncludesFileCache?: true;
   memoryLimitBytes?: number;
   /** Cumulative CPU time in nanoseconds, for deltas. */
   cpuTotalNs: number;
@@ -119,4 +124,15 @@ export interface ContainerHost {
   containerStats?(signal?: AbortSignal): Promise<ContainerStats[]>;
   /** Runs a command in a service's container and returns its exit code and output (used by pools). */
   exec?(project: string, service: string, cmd: string[], signal?: AbortSignal): Promise<{ exitCode: number; output: string }>;
+  /**
+   * Like exec, streamed both ways without holding the data: `stdin` is fed to the command (then closed),
+   * `stdout` yields its standard output as it comes (stderr is kept apart, its first 64 KiB), and `wait`
+   * gives the exit code once the output has been read (what was not read is discarded).
+   */
+  execStream?(project: string, service: string, cmd: string[], opts?: { stdin?: AsyncIterable<Uint8Array>; signal?: AbortSignal }): Promise<ExecStream>;
+}
+
+export interface ExecStream {
+  stdout: AsyncIterable<Uint8Array>;
+  wait(): Promise<{ exitCode: number; stderr: string }>;
 }

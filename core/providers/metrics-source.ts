@@ -39,7 +39,8 @@ export interface HostReading {
   bootId?: string;
   /** The kernel's host name, with bootTime the identity of a machine when no boot id is offered. */
   hostname?: string;
-  containers?: { name: string; project?: string; service?: string; memoryBytes: number; cpuTotalNs: number }[];
+  /** Per container: memory without inactive file cache (unless `memoryIncludesFileCache`), cumulative CPU time. */
+  containers?: { name: string; project?: string; service?: string; memoryBytes: number; memoryIncludesFileCache?: true; cpuTotalNs: number }[];
   /** Per-core score from a short benchmark, 1.0 = the reference core; only from sources that run one. */
   cpuScorePerCore?: number;
   /** `benchmark` when measured on the device, `default` when it could not run and a neutral 0.5 stands in. */

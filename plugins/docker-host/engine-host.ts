@@ -1,6 +1,6 @@
 // ContainerHost over the Docker Engine API (dockerode). Podman's provider reuses this class through
 // its Docker-compatible API and overrides the few places where the engines behave differently.
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { WarrenError } from '../../core/errors.js';
 import type { Closable, Logger } from '../../core/plugin/types.js';
@@ -13,6 +13,7 @@ import type {
   ListeningPort,
   LogLine,
   LogOptions,
+  ExecStream,
   OnProgress,
   StackStatus,
 } from '../../core/providers/container-host.js';
@@ -25,6 +26,7 @@ import {
   engineMessage,
   LABEL,
   LineSplitter,
+  hasMemoryBreakdown,
   memoryWithoutCache,
   networkName,
   parseListenerDump,
@@ -715,6 +717,7 @@ export class EngineHost implements ContainerHost, Closable {
             ...(c.Labels?.[LABEL.project] ? { project: c.Labels[LABEL.project] } : {}),
             ...(c.Labels?.[LABEL.service] ? { service: c.Labels[LABEL.service] } : {}),
             memoryBytes: memoryWithoutCache(s),
+            ...(hasMemoryBreakdown(s) ? {} : { memoryIncludesFileCache: true as const }),
             ...(s.memory_stats?.limit ? { memoryLimitBytes: s.memory_stats.limit } : {}),
             cpuTotalNs: cpuTotalNs(s),
             at: Date.now(),
@@ -723,6 +726,55 @@ export class EngineHost implements ContainerHost, Closable {
       );
       return out.filter((s): s is ContainerStats => s !== undefined);
     });
+  }
+
+  async execStream(project: string, service: string, cmd: string[], opts: { stdin?: AsyncIterable<Uint8Array>; signal?: AbortSignal } = {}): Promise<ExecStream> {
+    const { stdin, signal } = opts;
+    const { exec, stream, tty } = await this.call(`exec in ${project}/${service}`, async () => {
+      const c = (await this.projectContainers(project, signal)).get(service);
+      if (!c) throw new WarrenError('WARREN_ERR_NOT_FOUND', `${project} has no container for service ${service}`);
+      const exec = await this.docker.getContainer(c.Id).exec({ Cmd: cmd, AttachStdin: !!stdin, AttachStdout: true, AttachStderr: true, abortSignal: signal });
+      const stream = (await exec.start({ hijack: true, stdin: !!stdin })) as unknown as Duplex;
+      return { exec, stream, tty: Boolean(c.Config?.Tty) };
+    });
+    const onAbort = () => stream.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let fed: Promise<void> = Promise.resolve();
+    if (stdin) {
+      // Fed with backpressure; the write side is closed at the end so that the command sees end of input.
+      fed = (async () => {
+        for await (const chunk of stdin) if (!stream.write(chunk)) await new Promise<void>((resolve, reject) => { stream.once('drain', resolve); stream.once('close', () => reject(new Error('the exec stream closed while its input was being sent'))); });
+        stream.end();
+      })();
+      fed.catch(() => stream.destroy());
+    }
+    const demux = new DockerStreamDemuxer();
+    let stderr = '';
+    let finished = false;
+    const output = (async function* () {
+      try {
+        for await (const chunk of stream as AsyncIterable<Buffer>) {
+          for (const f of tty ? [{ stream: 'stdout' as const, data: chunk }] : demux.push(chunk)) {
+            if (f.stream === 'stdout') yield new Uint8Array(f.data);
+            else if (stderr.length < 65536) stderr += f.data.toString('utf8');
+          }
+        }
+      } finally {
+        // Left early (the reader stopped): the command is cut off rather than left blocked on its output.
+        if (!stream.readableEnded) stream.destroy();
+        finished = true;
+        signal?.removeEventListener('abort', onAbort);
+      }
+    })();
+    return {
+      stdout: output,
+      wait: async () => {
+        if (!finished) for await (const _ of output) void _;
+        await fed;
+        const { ExitCode } = await exec.inspect({ abortSignal: signal });
+        return { exitCode: ExitCode ?? -1, stderr };
+      },
+    };
   }
 
   async exec(project: string, service: string, cmd: string[], signal?: AbortSignal): Promise<{ exitCode: number; output: string }> {

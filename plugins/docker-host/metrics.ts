@@ -20,6 +20,7 @@ export class EngineMetrics implements MetricsSource, Closable {
         ...(s.project ? { project: s.project } : {}),
         ...(s.service ? { service: s.service } : {}),
         memoryBytes: s.memoryBytes,
+        ...(s.memoryIncludesFileCache ? { memoryIncludesFileCache: true as const } : {}),
         cpuTotalNs: s.cpuTotalNs,
       })),
     };

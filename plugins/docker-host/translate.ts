@@ -566,6 +566,24 @@ export function memoryWithoutCache(s: StatsLike): number {
   return inactive < usage ? usage - inactive : usage;
 }
 
+/** Whether the engine broke memory down (Docker does; Podman's compatible API on cgroup v1 gives only usage). */
+export const hasMemoryBreakdown = (s: StatsLike): boolean => Object.keys(s.memory_stats?.stats ?? {}).length > 0;
+
+/** Inactive file cache from a cgroup's memory.stat (v1 `total_inactive_file`, v2 `inactive_file`), in bytes. */
+export function inactiveFileFromMemoryStat(text: string): number | undefined {
+  const kv = new Map(text.split('\n').map((l) => l.trim().split(/\s+/) as [string, string]).filter((x) => x.length === 2 && /^\d+$/.test(x[1])).map(([k, v]) => [k, Number(v)]));
+  return kv.get('total_inactive_file') ?? kv.get('inactive_file');
+}
+
+/** The memory controller's directory of a process from /proc/<pid>/cgroup (v1 `N:memory:/path`, else v2 `0::/path`). */
+export function memoryCgroupDir(procCgroup: string, root = '/sys/fs/cgroup'): string | undefined {
+  const lines = procCgroup.split('\n');
+  const v1 = lines.map((l) => /^\d+:([^:]*):(.*)$/.exec(l)).find((m) => m && m[1]!.split(',').includes('memory'));
+  if (v1) return `${root}/memory${v1[2]}`;
+  const v2 = lines.map((l) => /^0::(.*)$/.exec(l)).find((m) => m);
+  return v2 ? `${root}${v2[1]}` : undefined;
+}
+
 export function cpuTotalNs(s: StatsLike): number {
   return s.cpu_stats?.cpu_usage?.total_usage ?? 0;
 }

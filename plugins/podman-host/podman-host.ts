@@ -1,6 +1,8 @@
 // Podman through its Docker-compatible API, with the libpod API where the engines differ.
+import { readFile } from 'node:fs/promises';
+import type { ContainerStats } from '../../core/providers/container-host.js';
 import { EngineHost } from '../docker-host/engine-host.js';
-import { hasHealthcheck, statusOf, type InspectLike } from '../docker-host/translate.js';
+import { hasHealthcheck, inactiveFileFromMemoryStat, memoryCgroupDir, statusOf, type InspectLike } from '../docker-host/translate.js';
 
 /** The libpod API version prefix; Podman 4.0 and later answer it. */
 const LIBPOD = '/v4.0.0/libpod';
@@ -20,6 +22,35 @@ export class PodmanHost extends EngineHost {
         (err: unknown, data: unknown) => (err ? reject(err) : resolve(data as T)),
       );
     });
+  }
+
+  /**
+   * Podman's stats (compatible and libpod alike, 4.x on cgroup v1) give memory usage with the page
+   * cache in it. When the engine runs on this machine (a local socket), the container's own cgroup
+   * says how much of that is inactive file cache, which is taken off as Docker does; otherwise the
+   * figure stays marked as including the cache.
+   */
+  override async containerStats(signal?: AbortSignal): Promise<ContainerStats[]> {
+    const stats = await super.containerStats(signal);
+    if (this.config.connection.type !== 'socket' || !stats.some((s) => s.memoryIncludesFileCache)) return stats;
+    const listed = await this.libpod<{ Id: string; Pid?: number }[]>('GET', '/containers/json', signal).catch(() => []);
+    const pids = new Map(listed.map((c) => [c.Id, c.Pid]));
+    return Promise.all(
+      stats.map(async (s) => {
+        const pid = pids.get(s.containerId);
+        if (!s.memoryIncludesFileCache || !pid) return s;
+        try {
+          const dir = memoryCgroupDir(await readFile(`/proc/${pid}/cgroup`, 'utf8'));
+          const inactive = dir && inactiveFileFromMemoryStat(await readFile(`${dir}/memory.stat`, 'utf8'));
+          if (inactive === undefined || inactive === '') return s;
+          const { memoryIncludesFileCache: _, ...rest } = s;
+          return { ...rest, memoryBytes: inactive < s.memoryBytes ? s.memoryBytes - inactive : s.memoryBytes };
+        } catch {
+          // The container ended, or its cgroup is not visible from here: the figure keeps its label.
+          return s;
+        }
+      }),
+    );
   }
 
   /**

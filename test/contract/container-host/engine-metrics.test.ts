@@ -29,7 +29,8 @@ for (const [engine, plugin, hostId] of [
     });
     await host.deployStack({
       project,
-      services: { burn: { image: state.images!.web!, command: ['sh', '-c', 'i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; exec sleep 3600'] } },
+      // 32 MiB written once and not read again: page cache on the container's inactive file list.
+      services: { burn: { image: state.images!.web!, command: ['sh', '-c', 'dd if=/dev/zero of=/tmp/cache bs=1M count=32 2>/dev/null; sync; i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; exec sleep 3600'] } },
     });
     t.same(source.provides, ['containers']);
     const reading = await source.collect();
@@ -41,6 +42,13 @@ for (const [engine, plugin, hostId] of [
     t.equal(mine?.name, `${project}-burn-1`);
     t.ok(mine!.memoryBytes > 0, `memory ${mine!.memoryBytes}`);
     t.ok(mine!.cpuTotalNs > 0, `cpu ${mine!.cpuTotalNs} ns`);
+    // Without the inactive file cache: the engine's raw usage holds the 32 MiB file, the figure does not
+    // (Podman gives no breakdown; for a local socket the container's cgroup does).
+    const Docker = (await import('dockerode')).default;
+    const raw = (await new Docker({ socketPath: state[engine]!.socket }).getContainer(`${project}-burn-1`).stats({ stream: false })) as { memory_stats: { usage: number } };
+    t.ok(raw.memory_stats.usage >= 32 * 2 ** 20, `the engine's raw usage includes the file cache: ${raw.memory_stats.usage}`);
+    t.ok(mine!.memoryBytes < raw.memory_stats.usage - 16 * 2 ** 20, `reported ${mine!.memoryBytes} without the cache (raw ${raw.memory_stats.usage})`);
+    t.equal(mine!.memoryIncludesFileCache, undefined, 'the figure is not marked as including the cache');
     t.notOk(reading.containers?.some((c) => c.name.includes('helper')), 'helper containers are not reported');
   });
 }

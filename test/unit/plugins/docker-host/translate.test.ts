@@ -320,3 +320,15 @@ t.test('connection failures keep their meaning: retry or reconfigure', async (t)
   t.equal(w.message, 'inspect x: No such container: x');
   t.equal(engineMessage(new Error('(HTTP code 500) server error - Get "https://registry-1.docker.io/v2/": no such host ')), 'Get "https://registry-1.docker.io/v2/": no such host');
 });
+
+t.test('Podman-style stats without a breakdown are marked; the cgroup says how much is inactive file cache', async (t) => {
+  const { hasMemoryBreakdown, inactiveFileFromMemoryStat, memoryCgroupDir } = await import('../../../../plugins/docker-host/translate.js');
+  t.equal(hasMemoryBreakdown({ memory_stats: { usage: 51_961_856, limit: 25_276_510_208 } }), false, 'Podman 4.3 on cgroup v1 gives usage only');
+  t.equal(hasMemoryBreakdown({ memory_stats: { usage: 1, stats: { inactive_file: 0 } } }), true);
+  t.equal(memoryCgroupDir('12:pids:/libpod_parent/libpod-abc\n4:memory:/libpod_parent/libpod-abc\n1:name=systemd:/x\n'), '/sys/fs/cgroup/memory/libpod_parent/libpod-abc');
+  t.equal(memoryCgroupDir('0::/machine.slice/libpod-abc.scope\n'), '/sys/fs/cgroup/machine.slice/libpod-abc.scope');
+  t.equal(memoryCgroupDir('3:cpu,cpuacct:/x\n'), undefined, 'no memory controller, no answer');
+  t.equal(inactiveFileFromMemoryStat('cache 50413568\ninactive_file 40\ntotal_inactive_file 33554432\n'), 33_554_432, 'v1: the hierarchical total');
+  t.equal(inactiveFileFromMemoryStat('anon 1000\nfile 2000\ninactive_file 1500\n'), 1500, 'v2');
+  t.equal(inactiveFileFromMemoryStat('garbage'), undefined);
+});
