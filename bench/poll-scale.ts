@@ -4,7 +4,11 @@
 // by the real Poller; rounds of 1 and of 20 alternate so that machine noise hits both alike.
 // Where the time goes is printed per round: the hub's own CPU, the whole machine's CPU (the devices'
 // sshd, shell and df run on this same machine here) and the processes started (from /proc/stat).
-// Run: npx tsx bench/poll-scale.ts [rounds]      (needs: sudo bash scripts/test-env.sh up)
+// Run: flock /tmp/warren-bench.lock npx tsx bench/poll-scale.ts [rounds]      (needs: sudo bash scripts/test-env.sh up)
+// Under tsx the RSS includes tsx's loader thread (about 30 MB); the hub itself runs bundled (npm start
+// builds dist/). The same bench bundled, as the hub would run it:
+//   npx esbuild bench/poll-scale.ts --bundle --platform=node --format=esm --packages=external \
+//     --outfile=node_modules/.cache/warren-bench/poll-scale.mjs && flock /tmp/warren-bench.lock node node_modules/.cache/warren-bench/poll-scale.mjs
 // Targets: median(round of 20) / median(round of 1) <= 2; RSS with 20 devices polled <= 100 MB.
 import { readFileSync } from 'node:fs';
 import { Poller } from '../core/metrics/poller.js';
@@ -110,7 +114,9 @@ for (const [label, rs, n] of [['1 device', one, 1], [`${DEVICES} devices`, all, 
     `  round of ${label.padEnd(10)} CPU ms per round (mean): hub ${hub.toFixed(1)}, whole machine ${mach.toFixed(1)} (10 ms ticks); per poll: hub ${(hub / n).toFixed(2)} ms, machine ${(mach / n).toFixed(2)} ms, processes started ${(forks / n).toFixed(2)}`,
   );
 }
-console.log(`RSS with ${DEVICES} devices polled: ${(rss / MB).toFixed(1)} MB (before: ${(rssBefore / MB).toFixed(1)} MB; target <= 100) ${rss / MB <= 100 ? 'MET' : 'NOT MET'}`);
+console.log(
+  `RSS with ${DEVICES} devices polled: ${(rss / MB).toFixed(1)} MB (target <= 100) ${rss / MB <= 100 ? 'MET' : 'NOT MET'}; before any device: ${(rssBefore / MB).toFixed(1)} MB (node and the modules, plus tsx's loader when run under tsx), so the devices add ${((rss - rssBefore) / MB).toFixed(1)} MB; JS heap in use ${(process.memoryUsage().heapUsed / MB).toFixed(1)} MB`,
+);
 console.log(`machine: ${readFileSync('/proc/loadavg', 'utf8').trim().split(' ').slice(0, 3).join(' ')} load, ${(await import('node:os')).cpus().length} cores (other work on it lands in both kinds of round alike)`);
 if (failures.length) console.log(`warning: ${failures.length} device(s) not fresh: ${failures.map((f) => `${f.id} ${f.status.message}`).join('; ')}`);
 
