@@ -70,7 +70,7 @@ export class SshProcfsSource implements MetricsSource, Closable {
   private closed = false;
   /** Whether the current shell is bash with the poll function defined. */
   private bash = false;
-  private polls = 0;
+  private sinceDf?: number;
 
   constructor(
     private readonly config: SshProcfsConfig,
@@ -89,7 +89,8 @@ export class SshProcfsSource implements MetricsSource, Closable {
   async collect(signal?: AbortSignal): Promise<HostReading> {
     const paths = this.config.paths?.length ? this.config.paths : ['/'];
     const every = Math.max(1, this.config.filesystemsEvery ?? 3);
-    const df = this.polls++ % every === 0;
+    // Polls since free space was last read; unknown (read it now) at first and after a df that gave nothing.
+    const df = this.sinceDf === undefined || this.sinceDf >= every - 1;
     const shell = await this.connection(signal);
     const out = await this.run(this.bash ? bashPollCommand(paths, { df }) : pollCommand(paths, { df }), signal, shell);
     const at = Date.now();
@@ -99,6 +100,7 @@ export class SshProcfsSource implements MetricsSource, Closable {
       this.logger?.warn('the device printed errors while being read', { stderr: out.stderr.trim().slice(0, 500) });
     }
     const reading = parsePollOutput(out.stdout, at, this.info);
+    this.sinceDf = df ? (reading.filesystems ? 0 : undefined) : (this.sinceDf ?? 0) + 1;
     reading.cpuScorePerCore = this.score.perCore;
     reading.cpuScoreBasis = this.score.basis;
     return reading;

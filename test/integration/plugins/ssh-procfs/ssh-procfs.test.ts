@@ -81,6 +81,21 @@ if (env) {
     t.teardown(() => every.close());
     await every.setup();
     for (let i = 0; i < 3; i++) t.ok((await every.collect()).filesystems?.length, `poll ${i + 1} has filesystems`);
+    // By default: the 1st, 4th and 7th polls read free space; a df that gave nothing is tried again next poll.
+    const dflt = new SshProcfsSource(configFor(d, { benchmark: false, paths: ['/'] }));
+    t.teardown(() => dflt.close());
+    await dflt.setup();
+    const seen: boolean[] = [];
+    for (let i = 0; i < 7; i++) seen.push(!!(await dflt.collect()).filesystems);
+    t.same(seen, [true, false, false, true, false, false, true]);
+    const missing = new SshProcfsSource(configFor(d, { benchmark: false, paths: ['/no/such/path'] }));
+    t.teardown(() => missing.close());
+    await missing.setup();
+    const a = await missing.collect();
+    const b = await missing.collect();
+    t.equal(a.filesystems, undefined);
+    t.equal(b.filesystems, undefined);
+    t.equal((missing as unknown as { sinceDf?: number }).sinceDf, undefined, 'still due: df runs again on the next poll');
     // What a device without bash is sent (head and df) gives the same sections and the same figures.
     const sh = new SshProcfsSource(configFor(d, { filesystemsEvery: 1, benchmark: false }));
     t.teardown(() => sh.close());
