@@ -8,6 +8,11 @@ import { describeError, WarrenError } from '../errors.js';
 export interface CliContext {
   /** Calls the hub's REST API (`path` with or without the `/api` prefix); throws WarrenError with the hub's code on failure. */
   api<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
+  /**
+   * A raw request for bodies of any size: `body` is streamed up, and the Response is returned once its
+   * status is known, for the caller to stream down; a non-2xx answer throws as api() does.
+   */
+  request(method: string, path: string, init?: { body?: AsyncIterable<Uint8Array>; contentType?: string }): Promise<Response>;
   /** A GET whose text body is handed over chunk by chunk as it arrives, until it ends or `signal` aborts. */
   stream(path: string, onText: (text: string) => void, signal?: AbortSignal): Promise<void>;
   /** Prints `data` as JSON with --json, else what `human` makes of it. */
@@ -69,6 +74,28 @@ export function createCliContext(globals: () => GlobalOptions, io: { out: (s: st
         throw new WarrenError((e?.code as never) ?? 'WARREN_ERR_INTERNAL', e?.message ?? `HTTP ${res.status}`, { hint, details: e?.details, status: res.status });
       }
       return data as T;
+    },
+    async request(method, path, init = {}) {
+      const url = `${hubUrl()}${path.startsWith('/api/') ? path : `/api${path}`}`;
+      let res: Response;
+      try {
+        res = await fetch(url, {
+          method,
+          headers: { ...(init.contentType ? { 'content-type': init.contentType } : {}), ...(token() ? { authorization: `Bearer ${token()}` } : {}) },
+          // Streamed up as it is read (Node's fetch needs half duplex for a streamed body).
+          ...(init.body ? { body: init.body as unknown as BodyInit, duplex: 'half' } : {}),
+        } as RequestInit);
+      } catch (e) {
+        throw new WarrenError('WARREN_ERR_NOT_READY', `cannot reach the hub at ${hubUrl()}: ${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message}`, {
+          hint: 'Start it with `warren serve` (or `npm start`), or point to it with --hub URL / WARREN_URL.',
+        });
+      }
+      if (!res.ok) {
+        const e = ((await res.json().catch(() => undefined)) as { error?: { code?: string; message?: string; hint?: string; details?: { path: string; message: string }[] } } | undefined)?.error;
+        const hint = res.status === 401 && !token() ? 'Create a token on the hub machine with `warren tokens create cli --save`, or set WARREN_TOKEN.' : e?.hint;
+        throw new WarrenError((e?.code as never) ?? 'WARREN_ERR_INTERNAL', e?.message ?? `HTTP ${res.status}`, { hint, details: e?.details, status: res.status });
+      }
+      return res;
     },
     async stream(path, onText, signal) {
       const url = `${hubUrl()}${path.startsWith('/api/') ? path : `/api${path}`}`;

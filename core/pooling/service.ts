@@ -2,7 +2,10 @@
 // a dedicated server when the pool cannot meet a need. Engine knowledge stays in the DatabasePool
 // drivers; this file only deploys their server containers, names things, keeps secrets and journals.
 import { randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import type { PooledDatabase } from '../catalog/resolve.js';
 import { rewriteImage } from '../catalog/resolve.js';
@@ -12,7 +15,7 @@ import type { ContainerHost, OnProgress } from '../providers/container-host.js';
 import type { StackSpec } from '../providers/compose.js';
 import type { DatabaseEngine, DatabaseEntry, DatabasePool, DatabasePoolDriver, IsolationReport, ServerInfo } from '../providers/database-pool.js';
 import type { DbGrant, DbServer } from '../store/index.js';
-import { containerChannel } from './channel.js';
+import { containerChannel, localChannel } from './channel.js';
 import { journaled, recoverOperations, type StepData, type StepDef } from './journal.js';
 import { connectionBudget, type DatabaseNeed, dedicatedProject, dedicatedReason, pooledProject, poolNames, releaseFor, versionSatisfies, withTag } from './names.js';
 
@@ -75,6 +78,8 @@ export interface PoolView {
   connections?: { used: number; max: number };
   databases: (DatabaseEntry & { app?: string; ref?: string; isolation?: Record<string, unknown> })[];
   error?: string;
+  /** An adopted server's address and admin user (never its password). */
+  adopted?: { host: string; port: number; user: string };
 }
 
 export interface PoolingSavingsReport {
@@ -86,9 +91,43 @@ export interface PoolingSavingsReport {
 interface Live {
   row: DbServer;
   driver: DatabasePoolDriver;
+  /** The device's engine; for an adopted server (reached directly) the device may have none. */
   host: ContainerHost;
   pool: DatabasePool;
+  /** How apps reach the server: the project's alias on its network, or an adopted server's host. */
+  address: string;
   port: number;
+  adopted: boolean;
+}
+
+/** What is kept in the clear about an adopted server (its URL, with the password, is a secret). */
+export interface AdoptedServer {
+  host: string;
+  port: number;
+  user: string;
+  database?: string;
+  /** Whether adopting closed the maintenance database to PUBLIC (reopened when the server is forgotten). */
+  revokedMaintenance?: boolean;
+}
+
+/** `postgres://user:password@host:port/db` or `mysql://...` (also `postgresql:`, `mariadb:`), checked and split. */
+export function parseServerUrl(raw: string): { engine: DatabaseEngine; host: string; port: number; user: string; password: string; database?: string } {
+  const bad = (message: string): never => {
+    throw new WarrenError('WARREN_ERR_INVALID_INPUT', `not a usable server URL: ${message}`, { details: [{ path: '/url', message }], hint: 'e.g. postgres://admin:secret@10.0.0.5:5432/postgres or mysql://root:secret@10.0.0.6:3306' });
+  };
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return bad('it does not parse as a URL');
+  }
+  const engine = ({ 'postgres:': 'postgres', 'postgresql:': 'postgres', 'mysql:': 'mariadb', 'mariadb:': 'mariadb' } as const)[u.protocol as 'postgres:'];
+  if (!engine) bad(`unknown scheme ${u.protocol} (postgres:// or mysql://)`);
+  if (!u.hostname) bad('no host');
+  if (!u.username) bad('no admin user');
+  const port = u.port ? Number(u.port) : engine === 'postgres' ? 5432 : 3306;
+  const database = decodeURIComponent(u.pathname.replace(/^\//, '')) || undefined;
+  return { engine: engine!, host: u.hostname.replace(/^\[|\]$/g, ''), port, user: decodeURIComponent(u.username), password: decodeURIComponent(u.password), ...(database ? { database } : {}) };
 }
 
 const password = (): string => randomBytes(24).toString('base64url');
@@ -155,12 +194,73 @@ export class PoolingService {
   /** Apps reach the server by its project name, an alias on its private network. */
   private async live(row: DbServer): Promise<Live> {
     const driver = await this.driver(row.engine);
+    if (!row.container) {
+      // Adopted: reached directly with the engine's clients on the hub, as its URL says.
+      const u = parseServerUrl(await this.store.secrets.get(row.adminSecretRef!));
+      const direct = { host: u.host, port: u.port, user: u.user, ...(u.database ? { database: u.database } : {}) };
+      let host: ContainerHost | undefined;
+      try {
+        host = this.hostFor(row.device);
+      } catch {
+        host = undefined;
+      }
+      return { row, driver, host: host!, address: u.host, port: u.port, adopted: true, pool: driver.open({ host: u.host, port: u.port, adminPassword: u.password, channel: localChannel(), direct }) };
+    }
     const host = this.hostFor(row.device);
     const adminPassword = await this.store.secrets.get(row.adminSecretRef!);
-    const project = row.container!;
+    const project = row.container;
     // The port is the engine's; the service description is pure, so asking it costs nothing.
     const port = driver.serverService({ image: 'unused', adminPassword }).port;
-    return { row, driver, host, port, pool: driver.open({ host: project, port, adminPassword, channel: containerChannel(host, project, SERVICE) }) };
+    return { row, driver, host, address: project, port, adopted: false, pool: driver.open({ host: project, port, adminPassword, channel: containerChannel(host, project, SERVICE) }) };
+  }
+
+  /**
+   * Adopts an existing server as the device's shared server of its engine: checked (it answers, as an
+   * admin who can create roles and databases), hardened like a new one, and recorded with its URL
+   * encrypted. Its clients (psql/pg_dump or mariadb/mariadb-dump) must be installed on the hub.
+   */
+  async adopt(device: string, url: string): Promise<DbServer> {
+    const u = parseServerUrl(url);
+    if (!(await this.store.devices.get(device))) throw new WarrenError('WARREN_ERR_NOT_FOUND', `no device ${device}`, { details: [{ path: '/device', message: 'unknown device' }], hint: '`warren devices list` shows them.' });
+    return this.lock(`server:${device}:${u.engine}`, async () => {
+      const existing = (await this.store.dbServers.list({ device, engine: u.engine, mode: 'pooled' }))[0];
+      if (existing) {
+        throw new WarrenError('WARREN_ERR_CONFLICT', `device ${device} already has a shared ${u.engine} server (${existing.id})`, { hint: 'A device has one shared server per engine; forget the adopted one first, or move its apps.' });
+      }
+      const secretRef = await this.store.secrets.put(url);
+      let row: DbServer | undefined;
+      try {
+        row = await this.store.dbServers.insert({ device, engine: u.engine, mode: 'pooled', app: null, container: null, adminSecretRef: secretRef });
+        const live = await this.live(row);
+        const info = await live.pool.serverInfo();
+        const meta: AdoptedServer = { host: u.host, port: u.port, user: u.user, ...(u.database ? { database: u.database } : {}) };
+        // What hardening closes is reopened on forget, unless it was closed already.
+        if (live.pool.preparedChanges && (await live.pool.preparedChanges())) meta.revokedMaintenance = true;
+        await live.pool.prepare();
+        await this.store.kv.set(KV, `adopted:${row.id}`, meta);
+        return (await this.store.dbServers.update(row.id, { version: info.version })) ?? row;
+      } catch (e) {
+        if (row) await this.store.dbServers.delete(row.id);
+        await this.store.secrets.delete(secretRef);
+        throw e instanceof WarrenError ? e : new WarrenError('WARREN_ERR_DATABASE', `cannot adopt the ${u.engine} server at ${u.host}:${u.port}: ${(e as Error).message}`);
+      }
+    });
+  }
+
+  /** Forgets an adopted server that holds no app database any more; what adopting changed is undone. */
+  async forget(id: string): Promise<void> {
+    const row = await this.store.dbServers.get(id);
+    if (!row) throw new WarrenError('WARREN_ERR_NOT_FOUND', `no database server ${id}`, { hint: '`warren pools` lists them.' });
+    if (row.container) throw new WarrenError('WARREN_ERR_CONFLICT', `${id} is a server Warren deployed; it goes away with its last app`, { hint: 'Only adopted servers are forgotten.' });
+    const grants = await this.store.dbGrants.list({ server: id });
+    if (grants.length) throw new WarrenError('WARREN_ERR_CONFLICT', `${id} still holds ${grants.map((g) => `${g.app}/${g.ref}`).join(', ')}`, { hint: 'Remove those apps (or move their databases) first.' });
+    const meta = await this.store.kv.get<AdoptedServer>(KV, `adopted:${id}`);
+    if (meta?.revokedMaintenance) {
+      const live = await this.live(row);
+      await live.pool.unprepare?.().catch((e: unknown) => this.hub.logger.warn({ err: e, server: id }, 'could not reopen the maintenance database to PUBLIC'));
+    }
+    await this.store.kv.delete(KV, `adopted:${id}`);
+    await this.removeServer(row);
   }
 
   imageFor(driver: DatabasePoolDriver, need?: DatabaseNeed): string {
@@ -223,6 +323,8 @@ export class PoolingService {
   /** A recorded server brought up: started when stopped, redeployed (same volume, same password) when its container is gone. */
   private async up(live: Live, onProgress?: OnProgress): Promise<void> {
     const { host, row } = live;
+    // An adopted server is the user's to run; it is only asked whether it answers.
+    if (live.adopted) return void (await this.serverInfo(live));
     const st = await host.stackStatus(row.container!);
     if (st.state === 'running') return;
     this.infos.delete(row.id);
@@ -252,8 +354,7 @@ export class PoolingService {
   }
 
   async removeServer(row: DbServer): Promise<void> {
-    const host = this.hostFor(row.device);
-    if (row.container) await host.removeStack(row.container, { removeVolumes: true });
+    if (row.container) await this.hostFor(row.device).removeStack(row.container, { removeVolumes: true });
     if (row.adminSecretRef) await this.store.secrets.delete(row.adminSecretRef);
     await this.store.kv.delete(KV, `image:${row.id}`);
     await this.store.dbServers.delete(row.id);
@@ -316,7 +417,7 @@ export class PoolingService {
     const pw = await this.store.secrets.get(grant.secretRef!);
     const creds = urlOf(live, grant.database, grant.username, pw);
     return {
-      database: { ...creds, network: row.container! },
+      database: { ...creds, ...(row.container ? { network: row.container } : {}) },
       mode: row.mode,
       server: row.id,
       isolation: grant.isolation as unknown as IsolationReport,
@@ -341,23 +442,46 @@ export class PoolingService {
     return { grant, live };
   }
 
-  async dump(app: string, ref = 'main'): Promise<Buffer> {
+  /** The app's database as a plain SQL dump, streamed from the server as it is written (never held whole). */
+  async dump(app: string, ref = 'main', signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
     const { grant, live } = await this.grantLive(app, ref);
-    const parts: Buffer[] = [];
-    for await (const c of await live.pool.dump({ database: grant.database, user: grant.username })) parts.push(Buffer.from(c));
-    return Buffer.concat(parts);
+    return live.pool.dump({ database: grant.database, user: grant.username }, signal);
   }
 
-  /** Replaces the app's database content with a dump: emptied first (dropped and provisioned again, same user and password). */
-  async restore(app: string, ref: string, bytes: Buffer): Promise<void> {
+  /**
+   * Replaces the app's database content with a dump: emptied first (dropped and provisioned again, same
+   * user and password), then fed the dump as it streams. The caller should have the whole dump at hand
+   * (a file) so that a broken upload cannot leave the database half restored.
+   */
+  async restore(app: string, ref: string, data: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<void> {
     await this.lock(`app:${app}:${ref}`, async () => {
       const { grant, live } = await this.grantLive(app, ref);
       const names = { database: grant.database, user: grant.username };
       const pw = await this.store.secrets.get(grant.secretRef!);
       await live.pool.deprovision(names);
       await this.onServer(live.row.id, () => live.pool.provision({ app, ref, ...names, password: pw, connectionLimit: this.connectionLimit() }));
-      await live.pool.restore(names, bytesOf(bytes));
+      await live.pool.restore(names, data, signal);
     });
+  }
+
+  /**
+   * A restore from an upload: the bytes are first spooled to a file in the dump directory (0600, removed
+   * afterwards), so that memory stays flat whatever the size and a broken upload changes nothing; then
+   * the database is emptied and fed the file as it streams. Returns the dump's size.
+   */
+  async restoreUpload(app: string, ref: string, data: AsyncIterable<Uint8Array> | NodeJS.ReadableStream, signal?: AbortSignal): Promise<{ bytes: number }> {
+    if (!(await this.store.dbGrants.get(app, ref))) throw new WarrenError('WARREN_ERR_NOT_FOUND', `${app} has no database "${ref}"`, { hint: '`warren pools` lists the databases.' });
+    await mkdir(this.opts.dumpDir, { recursive: true, mode: 0o700 });
+    const file = join(this.opts.dumpDir, `.upload-${randomBytes(8).toString('hex')}.sql`);
+    try {
+      await pipeline(data as NodeJS.ReadableStream, createWriteStream(file, { mode: 0o600 }), ...(signal ? [{ signal }] : []));
+      const { size } = await stat(file);
+      if (size === 0) throw new WarrenError('WARREN_ERR_INVALID_INPUT', 'the dump is empty', { details: [{ path: '/body', message: 'send the dump as the request body' }] });
+      await this.restore(app, ref, createReadStream(file), signal);
+      return { bytes: size };
+    } finally {
+      await rm(file, { force: true });
+    }
   }
 
   /**
@@ -418,12 +542,16 @@ export class PoolingService {
     const stats = new Map<string, Map<string, number>>();
     const out: PoolView[] = [];
     for (const row of await this.store.dbServers.list()) {
-      const view: PoolView = { id: row.id, device: row.device, engine: row.engine, mode: row.mode, app: row.app, project: row.container!, version: row.version, state: 'unknown', databases: [] };
+      const adopted = row.container ? undefined : await this.store.kv.get<AdoptedServer>(KV, `adopted:${row.id}`);
+      const view: PoolView = {
+        id: row.id, device: row.device, engine: row.engine, mode: row.mode, app: row.app, project: row.container ?? `adopted ${adopted?.host ?? '?'}:${adopted?.port ?? '?'}`,
+        version: row.version, state: 'unknown', databases: [], ...(adopted ? { adopted: { host: adopted.host, port: adopted.port, user: adopted.user } } : {}),
+      };
       const mine = grants.filter((g) => g.server === row.id);
       try {
         const live = await this.live(row);
-        view.state = (await live.host.stackStatus(row.container!)).state;
-        if (!stats.has(row.device) && live.host.containerStats) {
+        view.state = live.adopted ? await live.pool.serverInfo().then(() => 'running', () => 'unreachable') : (await live.host.stackStatus(row.container!)).state;
+        if (!live.adopted && !stats.has(row.device) && live.host.containerStats) {
           const m = new Map<string, number>();
           for (const s of await live.host.containerStats()) if (s.project) m.set(s.project, (m.get(s.project) ?? 0) + s.memoryBytes);
           stats.set(row.device, m);
@@ -488,7 +616,7 @@ export class PoolingService {
 
   async recordBaseline(live: Live): Promise<void> {
     // Reading stats takes a second or two; only a new shared server's first figure is kept.
-    if (!live.host.containerStats || live.row.mode !== 'pooled' || (await this.store.kv.get(KV, `baseline:${live.row.engine}`)) !== undefined) return;
+    if (live.adopted || !live.host.containerStats || live.row.mode !== 'pooled' || (await this.store.kv.get(KV, `baseline:${live.row.engine}`)) !== undefined) return;
     const mem = (await live.host.containerStats()).filter((s) => s.project === live.row.container).reduce((n, s) => n + s.memoryBytes, 0);
     if (mem > 0 && live.row.mode === 'pooled' && (await this.store.kv.get(KV, `baseline:${live.row.engine}`)) === undefined) {
       await this.store.kv.set(KV, `baseline:${live.row.engine}`, mem);
@@ -513,7 +641,8 @@ export class PoolingService {
 
   /** Best effort, in the background: the shared server makes ready what the next provision needs. */
   warm(live: Live): void {
-    if (live.row.mode !== 'pooled' || !live.pool.warm) return;
+    // Not on an adopted server: a spare database there would be Warren's litter on someone else's server.
+    if (live.row.mode !== 'pooled' || live.adopted || !live.pool.warm) return;
     const p = live.pool.warm().catch((e: unknown) => this.hub.logger.debug({ err: e, server: live.row.id }, 'no spare database made'));
     this.background.add(p);
     void p.finally(() => this.background.delete(p));
@@ -558,24 +687,28 @@ export class PoolingService {
     return this.opts.connectionLimit ?? DEFAULT_CONNECTION_LIMIT;
   }
 
-  async writeDump(app: string, ref: string, bytes: Buffer): Promise<string> {
+  /** Streams the app's dump into a new file (0600) in the dump directory and returns its path. */
+  async writeDump(app: string, ref: string): Promise<string> {
     await mkdir(this.opts.dumpDir, { recursive: true, mode: 0o700 });
     const file = join(this.opts.dumpDir, `${app.replace(/[^a-zA-Z0-9_.-]/g, '_')}-${ref.replace(/[^a-zA-Z0-9_.-]/g, '_')}-${new Date().toISOString().replace(/[:.]/g, '-')}.sql`);
-    await writeFile(file, bytes, { mode: 0o600 });
+    try {
+      await pipeline(Readable.from(await this.dump(app, ref)), createWriteStream(file, { mode: 0o600 }));
+    } catch (e) {
+      await rm(file, { force: true });
+      throw e;
+    }
     return file;
   }
+
 
 }
 
 function urlOf(live: Live, database: string, user: string, pw: string) {
   const scheme = live.row.engine === 'postgres' ? 'postgres' : 'mysql';
-  const base = { engine: live.row.engine, host: live.row.container!, port: live.port, database, user, password: pw };
+  const base = { engine: live.row.engine, host: live.address, port: live.port, database, user, password: pw };
   return { ...base, url: `${scheme}://${encodeURIComponent(user)}:${encodeURIComponent(pw)}@${base.host}:${base.port}/${encodeURIComponent(database)}` };
 }
 
-async function* bytesOf(b: Buffer): AsyncIterable<Uint8Array> {
-  yield new Uint8Array(b);
-}
 
 const str = (d: StepData, k: string): string => String(d[k]);
 
@@ -657,7 +790,9 @@ const PROVISION_STEPS: StepDef<PoolingService>[] = [
       );
       s.notify(str(d, 'app'), str(d, 'ref'), `${names.database} accepts connections`);
       // The server's other databases, listed in the provision's round trip, for the self-test that follows.
-      return { ...names, ...(r.otherDatabases ? { others: r.otherDatabases } : {}) };
+      // On an adopted server other people's databases are not Warren's to close; the probes cover Warren's.
+      const others = r.otherDatabases && live.adopted ? r.otherDatabases.filter((x) => x.startsWith('wn_')) : r.otherDatabases;
+      return { ...names, ...(others ? { others } : {}) };
     },
     undo: async (s, d) => {
       const live = await s.liveById(str(d, 'server')).catch(() => undefined);
@@ -694,7 +829,7 @@ const RELEASE_STEPS: StepDef<PoolingService>[] = [
     name: 'dump',
     run: async (s, d) => {
       if (!d.dump) return;
-      return { dumpFile: await s.writeDump(str(d, 'app'), str(d, 'ref'), await s.dump(str(d, 'app'), str(d, 'ref'))) };
+      return { dumpFile: await s.writeDump(str(d, 'app'), str(d, 'ref')) };
     },
   },
   {

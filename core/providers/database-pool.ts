@@ -15,6 +15,7 @@
  * the same request gives the same database and user, with the password given.
  */
 import type { ServiceSpec } from './compose.js';
+import type { ExecStream } from './container-host.js';
 
 export type DatabaseEngine = 'postgres' | 'mariadb';
 
@@ -106,6 +107,10 @@ export interface DatabasePool {
    * empty database made ahead of time, which a provision renames instead of copying a template).
    */
   warm?(signal?: AbortSignal): Promise<void>;
+  /** Whether prepare() would close something to PUBLIC that is open now (an adopted server), so it can be undone. */
+  preparedChanges?(signal?: AbortSignal): Promise<boolean>;
+  /** Undoes what prepare() closed, when an adopted server is forgotten. */
+  unprepare?(signal?: AbortSignal): Promise<void>;
   /** Extensions installed in the database (the engine's built-in ones left out), to check that a move can take them along. */
   extensionsUsed(req: DatabaseRef, signal?: AbortSignal): Promise<string[]>;
   /** Exact row counts per table (`schema.table` or `table`), to verify a move. */
@@ -122,6 +127,11 @@ export interface ServerChannel {
   exec(cmd: string[], signal?: AbortSignal): Promise<{ exitCode: number; output: string }>;
   /** Copies bytes into a new temporary file in the server's container and returns its path; the caller removes it. */
   upload(data: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<string>;
+  /**
+   * Runs a command with its input and output streamed, nothing held in memory (dumps and restores of any
+   * size). Absent when the device's ContainerHost cannot stream; drivers then fall back to exec and upload.
+   */
+  stream?(cmd: string[], opts?: { stdin?: AsyncIterable<Uint8Array>; signal?: AbortSignal }): Promise<ExecStream>;
 }
 
 /** A running server as core knows it. */
@@ -131,6 +141,12 @@ export interface PoolServer {
   port: number;
   adminPassword: string;
   channel: ServerChannel;
+  /**
+   * Set for a server Warren did not deploy (adopted by URL): the channel runs the engine's clients on the
+   * hub, and they connect over TCP to `host`:`port` as `user` (maintenance database `database`), instead
+   * of running inside the server's container as the engine's default admin.
+   */
+  direct?: { host: string; port: number; user: string; database?: string };
 }
 
 export interface ServerServiceOptions {

@@ -2,6 +2,7 @@
 // container. Names and values travel as quoted parts of -e statements or as separate arguments, never
 // through a shell; passwords go in MYSQL_PWD, which the client reads instead of a command-line flag.
 import { WarrenError } from '../../core/errors.js';
+import { type IsolationProbe, isolationChecks, isolationReport, streamedDump, streamedRestore } from '../../core/providers/database-pool-kit.js';
 import type {
   DatabaseCredentials,
   DatabaseEntry,
@@ -78,9 +79,15 @@ export class MariadbPool implements DatabasePool {
 
   constructor(private readonly server: PoolServer) {}
 
+  /** The admin's account and, for an adopted server, its address (over TCP). */
+  private adminArgs(): string[] {
+    const d = this.server.direct;
+    return [`--user=${d?.user ?? 'root'}`, ...(d ? ['--protocol=tcp', `--host=${d.host}`, `--port=${d.port}`] : [])];
+  }
+
   private async admin(statements: string[], signal?: AbortSignal): Promise<string> {
     const sql = [SESSION_SETTINGS, ...statements].join(';\n');
-    const { exitCode, output } = await this.server.channel.exec(['env', `MYSQL_PWD=${this.server.adminPassword}`, ...CLIENT, '--user=root', '-e', sql], signal);
+    const { exitCode, output } = await this.server.channel.exec(['env', `MYSQL_PWD=${this.server.adminPassword}`, ...CLIENT, ...this.adminArgs(), '-e', sql], signal);
     if (exitCode !== 0) throw new WarrenError('WARREN_ERR_DATABASE', `MariaDB refused an admin statement: ${firstError(output)}`);
     return output;
   }
@@ -94,7 +101,10 @@ export class MariadbPool implements DatabasePool {
    * are what is tested; all in one exec, since each exec costs a round trip.
    */
   private async asUser(creds: DatabaseCredentials, checks: [database: string, sql: string][], signal?: AbortSignal) {
-    const { output } = await this.server.channel.exec(['env', `MYSQL_PWD=${creds.password}`, `U=${creds.user}`, `P=${PORT}`, 'sh', '-c', BATCH_SCRIPT, 'sh', ...checks.flat()], signal);
+    const { output } = await this.server.channel.exec(
+      ['env', `MYSQL_PWD=${creds.password}`, `U=${creds.user}`, `H=${this.server.direct?.host ?? '127.0.0.1'}`, `P=${this.server.direct?.port ?? PORT}`, 'sh', '-c', BATCH_SCRIPT, 'sh', ...checks.flat()],
+      signal,
+    );
     const results = parseBatch(output);
     if (results.length !== checks.length) throw new WarrenError('WARREN_ERR_DATABASE', `the isolation probe gave ${results.length} answers for ${checks.length} checks: ${output.slice(0, 300)}`);
     return results;
@@ -102,6 +112,8 @@ export class MariadbPool implements DatabasePool {
 
   async prepare(signal?: AbortSignal): Promise<void> {
     // Anonymous accounts and the test database would be open to every app; official images drop them, adopted servers may not.
+    // An adopted server is someone else's: Warren takes nothing away from it (the self-test still checks Warren's databases).
+    if (this.server.direct) return;
     await this.admin(["DELETE FROM mysql.global_priv WHERE User = ''", 'DROP DATABASE IF EXISTS test', 'FLUSH PRIVILEGES'], signal);
   }
 
@@ -159,35 +171,18 @@ export class MariadbPool implements DatabasePool {
 
   async verifyIsolation(creds: DatabaseCredentials, signal?: AbortSignal, listed?: string[]): Promise<IsolationReport> {
     const others = (listed ?? (await this.listDatabases(signal)).map((d) => d.database)).filter((d) => d !== creds.database);
-    const probe = `wn_probe_${Date.now().toString(36)}`;
-    const denials = [
-      ['cannot create databases', `CREATE DATABASE ${quoteIdent(wildcardSibling(creds.database))}`],
-      ['cannot create users', `CREATE USER ${account(probe)}`],
-      ['cannot grant', `GRANT SELECT ON mysql.* TO ${account(creds.user)}`],
-    ] as const;
-    const foreign = ['mysql', ...others];
-    const [own, ...rest] = await this.asUser(creds, [
-      [creds.database, 'SELECT DATABASE()'],
-      ...foreign.map((db): [string, string] => [db, 'SELECT 1']),
-      ...denials.map(([, sql]): [string, string] => [creds.database, sql]),
-    ], signal);
-    // Compared exactly, not trimmed: a name may begin with a space.
-    const checks: IsolationReport['checks'] = [{
-      name: 'own database',
-      ok: own!.exitCode === 0 && (own!.output === creds.database || own!.output.endsWith(`\n${creds.database}`)),
-      message: own!.exitCode === 0 ? `${creds.user} connects to its database over TCP with its password` : firstError(own!.output),
-    }];
-    foreign.forEach((db, i) => {
-      const r = rest[i]!;
-      const refused = r.exitCode !== 0 && isAccessDenied(r.output);
-      checks.push({ name: `no access to ${db}`, ok: refused, message: refused ? 'access denied' : r.exitCode === 0 ? 'connected' : firstError(r.output) });
+    const probe: IsolationProbe = {
+      own: { sql: 'SELECT DATABASE()', expect: creds.database },
+      foreign: ['mysql', ...others],
+      denials: [
+        ['cannot create databases', `CREATE DATABASE ${quoteIdent(wildcardSibling(creds.database))}`],
+        ['cannot create users', `CREATE USER ${account(`wn_probe_${Date.now().toString(36)}`)}`],
+        ['cannot grant', `GRANT SELECT ON mysql.* TO ${account(creds.user)}`],
+      ],
+    };
+    return isolationReport(creds, probe, await this.asUser(creds, isolationChecks(creds, probe), signal), {
+      refused: isAccessDenied, refusedMessage: 'access denied', denied: isAccessDenied, deniedMessage: 'access denied', firstError,
     });
-    denials.forEach(([name], i) => {
-      const r = rest[foreign.length + i]!;
-      const denied = r.exitCode !== 0 && isAccessDenied(r.output);
-      checks.push({ name, ok: denied, message: denied ? 'access denied' : r.exitCode === 0 ? 'allowed' : firstError(r.output) });
-    });
-    return { ok: checks.every((c) => c.ok), checks };
   }
 
   async extensionsUsed(): Promise<string[]> {
@@ -201,11 +196,14 @@ export class MariadbPool implements DatabasePool {
   }
 
   async dump(req: DatabaseRef, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
-    // To a file first, so that warnings cannot mix into the base64 the hub decodes; --hex-blob keeps it text.
+    const env = ['env', `MYSQL_PWD=${this.server.adminPassword}`];
+    const dumpArgs = [...this.adminArgs(), '--single-transaction', '--routines', '--triggers', '--hex-blob', '--skip-comments', '--no-create-db'];
+    if (this.server.channel.stream) return streamedDump(this.server.channel, [...env, 'mariadb-dump', ...dumpArgs, '--', req.database], `mariadb-dump of ${req.database}`, firstError, signal);
+    // Without streaming: to a file first, so that warnings cannot mix into the base64 the hub decodes; --hex-blob keeps it text.
     const script =
-      'f=$(mktemp) || exit 1; if mariadb-dump --user=root --single-transaction --routines --triggers --hex-blob --skip-comments --no-create-db -- "$0" >"$f" 2>"$f.err"; ' +
+      `f=$(mktemp) || exit 1; if mariadb-dump ${dumpArgs.join(' ')} -- "$0" >"$f" 2>"$f.err"; ` +
       'then base64 -w0 "$f"; rc=0; else cat "$f.err"; rc=1; fi; rm -f "$f" "$f.err"; exit $rc';
-    const { exitCode, output } = await this.server.channel.exec(['env', `MYSQL_PWD=${this.server.adminPassword}`, 'sh', '-c', script, req.database], signal);
+    const { exitCode, output } = await this.server.channel.exec([...env, 'sh', '-c', script, req.database], signal);
     if (exitCode !== 0) throw new WarrenError('WARREN_ERR_DATABASE', `mariadb-dump of ${req.database} failed: ${firstError(output)}`);
     const bytes = Buffer.from(output.trim(), 'base64');
     return (async function* () {
@@ -214,12 +212,11 @@ export class MariadbPool implements DatabasePool {
   }
 
   async restore(req: DatabaseRef, data: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<void> {
+    const env = ['env', `MYSQL_PWD=${this.server.adminPassword}`];
+    if (this.server.channel.stream) return streamedRestore(this.server.channel, [...env, 'mariadb', ...this.adminArgs(), `--database=${req.database}`], data, `restoring into ${req.database}`, firstError, signal);
     const file = await this.server.channel.upload(data, signal);
     try {
-      const { exitCode, output } = await this.server.channel.exec(
-        ['env', `MYSQL_PWD=${this.server.adminPassword}`, 'sh', '-c', 'exec mariadb --user=root --database="$0" <"$1"', req.database, file],
-        signal,
-      );
+      const { exitCode, output } = await this.server.channel.exec([...env, 'sh', '-c', 'f="$1"; shift; exec mariadb "$@" --database="$0" <"$f"', req.database, file, ...this.adminArgs()], signal);
       if (exitCode !== 0) throw new WarrenError('WARREN_ERR_DATABASE', `restoring into ${req.database} failed: ${firstError(output)}`);
     } finally {
       await this.server.channel.exec(['rm', '-f', file]).catch(() => {});

@@ -1,6 +1,12 @@
 // Pure mapping between Warren's requests and MariaDB: quoting, grant patterns, the statements a provision
 // needs, and reading the client's output. Every name goes through quoteIdent (or grantPattern) and every
 // value through quoteLiteral.
+import { parseJsonLine as parseJson } from '../../core/providers/database-pool-kit.js';
+
+export { parseBatch, shortVersion } from '../../core/providers/database-pool-kit.js';
+
+/** The one JSON value mariadb prints on its own line. */
+export const parseJsonLine = <T>(output: string): T => parseJson<T>(output, 'mariadb');
 
 /** `` `name` `` with embedded backticks doubled. NUL is refused; MariaDB cannot store it in a name. */
 export function quoteIdent(name: string): string {
@@ -85,32 +91,14 @@ export function rowCountsQuery(database: string, tables: string[]): string {
 
 /**
  * Runs the client once per (database, statement) pair given as arguments, in one exec, as the user in
- * $U (password in MYSQL_PWD), printing each output followed by a marker with its exit code. Arguments are
+ * $U (password in MYSQL_PWD) over TCP to $H:$P, printing each output followed by a marker with its exit code. Arguments are
  * positional parameters, never parsed as shell.
  */
 export const BATCH_SCRIPT =
-  'while [ $# -gt 1 ]; do out=$(mariadb --batch --skip-column-names --raw --protocol=tcp --host=127.0.0.1 --port="$P" --connect-timeout=10 --user="$U" --database="$1" -e "$2" 2>&1); ' +
+  'while [ $# -gt 1 ]; do out=$(mariadb --batch --skip-column-names --raw --protocol=tcp --host="$H" --port="$P" --connect-timeout=10 --user="$U" --database="$1" -e "$2" 2>&1); ' +
   'rc=$?; printf \'%s\\n@@wn-check %s\\n\' "$out" "$rc"; shift 2; done';
 
-export function parseBatch(output: string): { exitCode: number; output: string }[] {
-  const out: { exitCode: number; output: string }[] = [];
-  let buf: string[] = [];
-  for (const line of output.split('\n')) {
-    const m = /^@@wn-check (\d+)$/.exec(line);
-    if (m) {
-      out.push({ exitCode: Number(m[1]), output: buf.join('\n') });
-      buf = [];
-    } else buf.push(line);
-  }
-  return out;
-}
 
-/** With -N -B -r the client prints the one JSON value on its own line. */
-export function parseJsonLine<T>(output: string): T {
-  const line = output.split('\n').find((l) => l.startsWith('{') || l.startsWith('['));
-  if (line === undefined) throw new Error(`mariadb gave no JSON: ${output.trim().slice(0, 300)}`);
-  return JSON.parse(line) as T;
-}
 
 export interface ServerInfoRow {
   version: string;
@@ -126,10 +114,6 @@ export interface ListRow {
   connections: number;
 }
 
-/** `10.11.6-MariaDB-0+deb12u1` → `10.11.6`. */
-export function shortVersion(version: string): string {
-  return /^\d+(?:\.\d+)*/.exec(version.trim())?.[0] ?? version.trim();
-}
 
 export function isAccessDenied(output: string): boolean {
   return /Access denied/i.test(output);

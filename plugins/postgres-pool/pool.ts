@@ -2,6 +2,7 @@
 // container. Names and values travel as psql -c arguments or environment variables (PGDATABASE,
 // PGUSER), never through a shell and never as a conninfo string, so no name can change the command.
 import { WarrenError } from '../../core/errors.js';
+import { type IsolationProbe, isolationChecks, isolationReport, streamedDump, streamedRestore } from '../../core/providers/database-pool-kit.js';
 import type {
   DatabaseCredentials,
   DatabaseEntry,
@@ -31,6 +32,7 @@ import {
   parseBatch,
   provisionScript,
   quoteIdent,
+  quoteLiteral,
   ROW_COUNTS_QUERY,
   SERVER_INFO_QUERY,
   type ServerInfoRow,
@@ -74,10 +76,21 @@ export class PostgresDriver implements DatabasePoolDriver {
 export class PostgresPool implements DatabasePool {
   readonly engine = 'postgres' as const;
 
-  constructor(private readonly server: PoolServer) {}
+  /** The maintenance database the admin connects to (and apps are kept out of). */
+  private readonly maintenance: string;
 
-  private async admin(statements: string[], signal?: AbortSignal, database = ADMIN): Promise<string> {
-    const cmd = ['env', `PGPASSWORD=${this.server.adminPassword}`, `PGDATABASE=${database}`, 'psql', '-X', '-q', '-U', ADMIN, '-v', 'ON_ERROR_STOP=1', '-At'];
+  constructor(private readonly server: PoolServer) {
+    this.maintenance = server.direct?.database ?? ADMIN;
+  }
+
+  /** `env` with the admin's connection: the local socket in the container, or TCP to an adopted server. */
+  private adminEnv(database?: string): string[] {
+    const d = this.server.direct;
+    return ['env', `PGPASSWORD=${this.server.adminPassword}`, `PGUSER=${d?.user ?? ADMIN}`, ...(d ? [`PGHOST=${d.host}`, `PGPORT=${d.port}`, 'PGCONNECT_TIMEOUT=10'] : []), ...(database ? [`PGDATABASE=${database}`] : [])];
+  }
+
+  private async admin(statements: string[], signal?: AbortSignal, database = this.maintenance): Promise<string> {
+    const cmd = [...this.adminEnv(database), 'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-At'];
     for (const s of [...SESSION_SETTINGS, ...statements]) cmd.push('-c', s);
     const { exitCode, output } = await this.server.channel.exec(cmd, signal);
     if (exitCode !== 0) throw new WarrenError('WARREN_ERR_DATABASE', `PostgreSQL refused an admin statement: ${firstError(output)}`);
@@ -94,7 +107,7 @@ export class PostgresPool implements DatabasePool {
    */
   private async asUser(creds: DatabaseCredentials, checks: [database: string, sql: string][], signal?: AbortSignal) {
     const { output } = await this.server.channel.exec(
-      ['env', `PGPASSWORD=${creds.password}`, `PGUSER=${creds.user}`, 'PGHOST=127.0.0.1', `PGPORT=${PORT}`, 'PGCONNECT_TIMEOUT=10', 'sh', '-c', BATCH_SCRIPT, 'sh', ...checks.flat()],
+      ['env', `PGPASSWORD=${creds.password}`, `PGUSER=${creds.user}`, `PGHOST=${this.server.direct?.host ?? '127.0.0.1'}`, `PGPORT=${this.server.direct?.port ?? PORT}`, 'PGCONNECT_TIMEOUT=10', 'sh', '-c', BATCH_SCRIPT, 'sh', ...checks.flat()],
       signal,
     );
     const results = parseBatch(output);
@@ -104,7 +117,17 @@ export class PostgresPool implements DatabasePool {
 
   async prepare(signal?: AbortSignal): Promise<void> {
     // Apps must not even open sessions in the maintenance database; the admin uses the local socket as superuser.
-    await this.admin([`REVOKE ALL ON DATABASE ${quoteIdent(ADMIN)} FROM PUBLIC`], signal);
+    await this.admin([`REVOKE ALL ON DATABASE ${quoteIdent(this.maintenance)} FROM PUBLIC`], signal);
+  }
+
+  async preparedChanges(signal?: AbortSignal): Promise<boolean> {
+    const r = await this.query<{ open: boolean }>(`SELECT jsonb_build_object('open', has_database_privilege('public', ${quoteLiteral(this.maintenance)}, 'CONNECT'))::text`, signal);
+    return r.open;
+  }
+
+  async unprepare(signal?: AbortSignal): Promise<void> {
+    // PUBLIC's default privileges on a database.
+    await this.admin([`GRANT CONNECT, TEMPORARY ON DATABASE ${quoteIdent(this.maintenance)} TO PUBLIC`], signal);
   }
 
   async serverInfo(signal?: AbortSignal): Promise<ServerInfo> {
@@ -129,10 +152,10 @@ export class PostgresPool implements DatabasePool {
     // in the new database (psql cannot switch databases safely by a quoted name inside a script).
     const inDatabase = [...SESSION_SETTINGS, 'BEGIN', ...databaseStatements(req.user, req.extensions ?? []), 'COMMIT'].map((x) => `${x};`).join('\n');
     const r = await this.server.channel.exec(
-      ['env', `PGPASSWORD=${this.server.adminPassword}`, `PGUSER=${ADMIN}`, 'sh', '-c',
+      [...this.adminEnv(), 'sh', '-c',
         // The listing comes last, from the maintenance database, so that the self-test needs no round trip of its own.
         'printf "%s" "$1" | PGDATABASE="$0" psql -X -q -v ON_ERROR_STOP=1 -At -f - && printf "%s" "$3" | PGDATABASE="$2" psql -X -q -v ON_ERROR_STOP=1 -At -f - && PGDATABASE="$0" psql -X -q -At -c "$4"',
-        ADMIN, provisionScript(req), req.database, inDatabase, LIST_QUERY],
+        this.maintenance, provisionScript(req), req.database, inDatabase, LIST_QUERY],
       signal,
     );
     if (r.exitCode !== 0) {
@@ -170,7 +193,7 @@ export class PostgresPool implements DatabasePool {
 
   async warm(signal?: AbortSignal): Promise<void> {
     const { exitCode, output } = await this.server.channel.exec(
-      ['env', `PGPASSWORD=${this.server.adminPassword}`, `PGUSER=${ADMIN}`, `PGDATABASE=${ADMIN}`, 'sh', '-c', 'printf "%s" "$0" | psql -X -q -v ON_ERROR_STOP=1 -At -f -', warmScript()],
+      [...this.adminEnv(this.maintenance), 'sh', '-c', 'printf "%s" "$0" | psql -X -q -v ON_ERROR_STOP=1 -At -f -', warmScript()],
       signal,
     );
     // Two warms at once: one of them finds the spare made by the other, which is what both wanted.
@@ -179,35 +202,18 @@ export class PostgresPool implements DatabasePool {
 
   async verifyIsolation(creds: DatabaseCredentials, signal?: AbortSignal, listed?: string[]): Promise<IsolationReport> {
     const others = (listed ?? (await this.listDatabases(signal)).map((d) => d.database)).filter((d) => d !== creds.database);
-    const probe = `wn_probe_${Date.now().toString(36)}`;
-    const denials = [
-      ['cannot create roles', `CREATE ROLE ${quoteIdent(probe)}`],
-      ['cannot create databases', `CREATE DATABASE ${quoteIdent(probe)}`],
-      ['cannot become superuser', `ALTER ROLE ${quoteIdent(creds.user)} SUPERUSER`],
-    ] as const;
-    const foreign = [ADMIN, ...others];
-    const [own, ...rest] = await this.asUser(creds, [
-      [creds.database, 'SELECT current_user'],
-      ...foreign.map((db): [string, string] => [db, 'SELECT 1']),
-      ...denials.map(([, sql]): [string, string] => [creds.database, sql]),
-    ], signal);
-    // Compared exactly, not trimmed: a name may begin with a space.
-    const checks: IsolationReport['checks'] = [{
-      name: 'own database',
-      ok: own!.exitCode === 0 && (own!.output === creds.user || own!.output.endsWith(`\n${creds.user}`)),
-      message: own!.exitCode === 0 ? `${creds.user} connects to its database over TCP with its password` : firstError(own!.output),
-    }];
-    foreign.forEach((db, i) => {
-      const r = rest[i]!;
-      const refused = r.exitCode !== 0 && isDatabaseRefusal(r.output);
-      checks.push({ name: `no access to ${db}`, ok: refused, message: refused ? 'refused: no CONNECT privilege' : r.exitCode === 0 ? 'connected' : firstError(r.output) });
+    const probe: IsolationProbe = {
+      own: { sql: 'SELECT current_user', expect: creds.user },
+      foreign: [this.maintenance, ...others],
+      denials: [
+        ['cannot create roles', `CREATE ROLE ${quoteIdent(`wn_probe_${Date.now().toString(36)}`)}`],
+        ['cannot create databases', `CREATE DATABASE ${quoteIdent(`wn_probe_${Date.now().toString(36)}`)}`],
+        ['cannot become superuser', `ALTER ROLE ${quoteIdent(creds.user)} SUPERUSER`],
+      ],
+    };
+    return isolationReport(creds, probe, await this.asUser(creds, isolationChecks(creds, probe), signal), {
+      refused: isDatabaseRefusal, refusedMessage: 'refused: no CONNECT privilege', denied: isPermissionDenied, deniedMessage: 'permission denied', firstError,
     });
-    denials.forEach(([name], i) => {
-      const r = rest[foreign.length + i]!;
-      const denied = r.exitCode !== 0 && isPermissionDenied(r.output);
-      checks.push({ name, ok: denied, message: denied ? 'permission denied' : r.exitCode === 0 ? 'allowed' : firstError(r.output) });
-    });
-    return { ok: checks.every((c) => c.ok), checks };
   }
 
   async extensionsUsed(req: DatabaseRef, signal?: AbortSignal): Promise<string[]> {
@@ -220,10 +226,12 @@ export class PostgresPool implements DatabasePool {
   }
 
   async dump(req: DatabaseRef, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
-    // pg_dump writes to a file so that its warnings cannot mix into the base64 the hub decodes.
+    const env = this.adminEnv(req.database);
+    if (this.server.channel.stream) return streamedDump(this.server.channel, [...env, 'pg_dump', '--no-owner', '--no-privileges'], `pg_dump of ${req.database}`, firstError, signal);
+    // Without streaming: pg_dump writes to a file so that its warnings cannot mix into the base64 the hub decodes.
     const script =
-      'f=$(mktemp) || exit 1; if pg_dump -U "$0" --no-owner --no-privileges -f "$f" 2>"$f.err"; then base64 -w0 "$f"; rc=0; else cat "$f.err"; rc=1; fi; rm -f "$f" "$f.err"; exit $rc';
-    const { exitCode, output } = await this.server.channel.exec(['env', `PGPASSWORD=${this.server.adminPassword}`, `PGDATABASE=${req.database}`, 'sh', '-c', script, ADMIN], signal);
+      'f=$(mktemp) || exit 1; if pg_dump --no-owner --no-privileges -f "$f" 2>"$f.err"; then base64 -w0 "$f"; rc=0; else cat "$f.err"; rc=1; fi; rm -f "$f" "$f.err"; exit $rc';
+    const { exitCode, output } = await this.server.channel.exec([...env, 'sh', '-c', script], signal);
     if (exitCode !== 0) throw new WarrenError('WARREN_ERR_DATABASE', `pg_dump of ${req.database} failed: ${firstError(output)}`);
     const bytes = Buffer.from(output.trim(), 'base64');
     return (async function* () {
@@ -232,12 +240,13 @@ export class PostgresPool implements DatabasePool {
   }
 
   async restore(req: DatabaseRef, data: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<void> {
+    // SET ROLE first, in the same session, so that what the dump creates belongs to the app's user.
+    const psql = (input: string) => [...this.adminEnv(req.database), 'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1',
+      '-c', `SET ROLE ${quoteIdent(req.user)}`, '-f', input];
+    if (this.server.channel.stream) return streamedRestore(this.server.channel, psql('-'), data, `restoring into ${req.database}`, firstError, signal);
     const file = await this.server.channel.upload(data, signal);
     try {
-      // SET ROLE first, in the same session, so that what the dump creates belongs to the app's user.
-      const cmd = ['env', `PGPASSWORD=${this.server.adminPassword}`, `PGDATABASE=${req.database}`, 'psql', '-X', '-q', '-U', ADMIN, '-v', 'ON_ERROR_STOP=1',
-        '-c', `SET ROLE ${quoteIdent(req.user)}`, '-f', file];
-      const { exitCode, output } = await this.server.channel.exec(cmd, signal);
+      const { exitCode, output } = await this.server.channel.exec(psql(file), signal);
       if (exitCode !== 0) throw new WarrenError('WARREN_ERR_DATABASE', `restoring into ${req.database} failed: ${firstError(output)}`);
     } finally {
       await this.server.channel.exec(['rm', '-f', file]).catch(() => {});

@@ -1,5 +1,11 @@
 // Pure mapping between Warren's requests and PostgreSQL: quoting, the statements a provision needs, and
 // reading psql's output. Every name goes through quoteIdent and every value through quoteLiteral.
+import { parseJsonLine as parseJson } from '../../core/providers/database-pool-kit.js';
+
+export { parseBatch, shortVersion } from '../../core/providers/database-pool-kit.js';
+
+/** The one JSON value psql prints on its own line. */
+export const parseJsonLine = <T>(output: string): T => parseJson<T>(output, 'psql');
 
 /** `"name"` with embedded quotes doubled; NUL cannot be stored by PostgreSQL, so it is refused. */
 export function quoteIdent(name: string): string {
@@ -103,18 +109,6 @@ export function warmScript(): string {
 export const BATCH_SCRIPT =
   'while [ $# -gt 1 ]; do out=$(PGDATABASE="$1" psql -X -q -At -v ON_ERROR_STOP=1 -c "$2" 2>&1); rc=$?; printf \'%s\\n@@wn-check %s\\n\' "$out" "$rc"; shift 2; done';
 
-export function parseBatch(output: string): { exitCode: number; output: string }[] {
-  const out: { exitCode: number; output: string }[] = [];
-  let buf: string[] = [];
-  for (const line of output.split('\n')) {
-    const m = /^@@wn-check (\d+)$/.exec(line);
-    if (m) {
-      out.push({ exitCode: Number(m[1]), output: buf.join('\n') });
-      buf = [];
-    } else buf.push(line);
-  }
-  return out;
-}
 
 /** Run inside the app's database as the admin: nobody but the owner may use its public schema. */
 export function databaseStatements(user: string, extensions: string[]): string[] {
@@ -154,12 +148,6 @@ export const ROW_COUNTS_QUERY =
   "(xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I.%I', table_schema, table_name), false, true, '')))[1]::text::bigint), '{}')::text " +
   "FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')";
 
-/** psql -At prints the one JSON value on its own line; warnings, if any, come on other lines. */
-export function parseJsonLine<T>(output: string): T {
-  const line = output.split('\n').find((l) => l.startsWith('{') || l.startsWith('['));
-  if (line === undefined) throw new Error(`psql gave no JSON: ${output.trim().slice(0, 300)}`);
-  return JSON.parse(line) as T;
-}
 
 export interface ServerInfoRow {
   version: string;
@@ -176,10 +164,6 @@ export interface ListRow {
   connections: number;
 }
 
-/** `16.4 (Debian 16.4-1.pgdg120+2)` → `16.4`. */
-export function shortVersion(version: string): string {
-  return /^\d+(?:\.\d+)*/.exec(version.trim())?.[0] ?? version.trim();
-}
 
 /** What psql says when a login reaches the server but is refused entry to a database. */
 export function isDatabaseRefusal(output: string): boolean {

@@ -1,5 +1,9 @@
 // `warren db dump|restore|move <app>`: per-app database work on whichever server holds it.
-import { readFile, writeFile } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { WarrenError } from '../../errors.js';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 
@@ -8,28 +12,41 @@ const path = (app: string, ref: string, action: string) => `/api/pools/databases
 export function register(program: Command, cli: CliContext): void {
   const db = program.command('db').description("An app's database: dump, restore, move between the pool and a dedicated server");
   db.command('dump <app>')
-    .description('Write a plain SQL dump of the app\'s database to a file (or stdout)')
+    .description('Write a plain SQL dump of the app\'s database to a file (or stdout), streamed as the server writes it')
     .option('--ref <ref>', 'the database ref of the app', 'main')
     .option('-o, --output <file>', 'file to write; stdout when left out')
     .action(async (app: string, opts: { ref: string; output?: string }) => {
       try {
-        const sql = await cli.api<string>('GET', path(app, opts.ref, 'dump'));
-        const text = typeof sql === 'string' ? sql : JSON.stringify(sql);
+        const res = await cli.request('GET', path(app, opts.ref, 'dump'));
+        const body = Readable.fromWeb(res.body! as import('node:stream/web').ReadableStream<Uint8Array>);
         if (opts.output) {
-          await writeFile(opts.output, text, { mode: 0o600 });
-          cli.print({ file: opts.output, bytes: Buffer.byteLength(text) }, (r) => `wrote ${r.bytes} bytes to ${r.file}`);
-        } else process.stdout.write(text);
+          const part = `${opts.output}.part`;
+          try {
+            // Written beside the target and renamed at the end: a dump cut short never looks complete.
+            await pipeline(body, createWriteStream(part, { mode: 0o600 }));
+            await rename(part, opts.output);
+          } catch (e) {
+            await rm(part, { force: true });
+            throw new WarrenError('WARREN_ERR_DATABASE', `the dump was cut short: ${(e as Error).message}`, { hint: 'The hub log says why; nothing was written to the output file.' });
+          }
+          const { size } = await stat(opts.output);
+          cli.print({ file: opts.output, bytes: size }, (r) => `wrote ${r.bytes} bytes to ${r.file}`);
+        } else await pipeline(body, process.stdout);
       } catch (e) {
         cli.fail(e);
       }
     });
   db.command('restore <app> <file>')
-    .description("Replace the app's database content with a dump (stop the app first)")
+    .description("Replace the app's database content with a dump, streamed up from the file (stop the app first)")
     .option('--ref <ref>', 'the database ref of the app', 'main')
     .action(async (app: string, file: string, opts: { ref: string }) => {
       try {
-        const dumpBase64 = (await readFile(file)).toString('base64');
-        cli.print(await cli.api('POST', path(app, opts.ref, 'restore'), { dumpBase64 }), () => `restored ${file} into ${app}/${opts.ref}`);
+        const { size } = await stat(file).catch((e: Error) => {
+          throw new WarrenError('WARREN_ERR_INVALID_INPUT', `cannot read ${file}: ${e.message}`, { details: [{ path: '/file', message: 'must be a readable dump file' }] });
+        });
+        if (size === 0) throw new WarrenError('WARREN_ERR_INVALID_INPUT', `${file} is empty`, { details: [{ path: '/file', message: 'must be a dump made by `warren db dump`' }] });
+        const res = await cli.request('POST', path(app, opts.ref, 'restore'), { body: createReadStream(file), contentType: 'application/sql' });
+        cli.print((await res.json()) as { restored: boolean; bytes: number }, (r) => `restored ${file} (${r.bytes} bytes) into ${app}/${opts.ref}`);
       } catch (e) {
         cli.fail(e);
       }

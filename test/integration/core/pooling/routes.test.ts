@@ -1,6 +1,13 @@
 // The pooling feature inside a running hub: `GET /api/pools` shows servers and databases but never a
 // credential, dump and restore round-trip over REST, and bad input is refused with its path.
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { createCliContext, type GlobalOptions } from '../../../../core/cli/context.js';
+import * as dbCommands from '../../../../core/cli/commands/db.js';
 import t from 'tap';
 import { PoolingFeature } from '../../../../core/pooling/index.js';
 import { adminToken, startTestHub } from '../../../helpers/hub.js';
@@ -8,6 +15,34 @@ import { needServices } from '../../../helpers/services.js';
 import { removePoolContainers, TEST_REWRITES } from './fixture.js';
 
 const env = needServices(t, 'docker', 'images');
+
+class Exit extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
+
+/** `warren <args>` against the test hub, through commander and the real CliContext. */
+async function cli(hub: string, token: string, args: string[]): Promise<{ out: string; err: string; code: number }> {
+  let out = '';
+  let err = '';
+  const program = new Command('warren').exitOverride().option('--json');
+  const ctx = createCliContext(() => ({ ...(program.opts() as GlobalOptions), hub, token }), {
+    out: (x) => void (out += x),
+    err: (x) => void (err += x),
+    exit: (code) => {
+      throw new Exit(code);
+    },
+  });
+  dbCommands.register(program, ctx);
+  try {
+    await program.parseAsync(['node', 'warren', ...args]);
+    return { out, err, code: 0 };
+  } catch (e) {
+    if (e instanceof Exit) return { out, err, code: e.code };
+    throw e;
+  }
+}
 
 if (env) {
   t.test('REST: list without secrets, dump, restore, move refused with reasons', async (t) => {
@@ -39,6 +74,31 @@ if (env) {
     t.match(String(dump.body), /PostgreSQL database dump/);
     const restored = await th.call('POST', '/api/pools/databases/notes/main/restore', { token, body: { dumpBase64: Buffer.from(String(dump.body)).toString('base64') } });
     t.equal(restored.status, 200, JSON.stringify(restored.body));
+
+    // Tens of MB, streamed both ways through the CLI (the old limit was ~2 MB, the dump held in memory).
+    const project = `${namespace}-pool-postgres`;
+    const asApp = (sql: string) => execFileSync('docker', ['exec', '-e', `PGPASSWORD=${r.database.password}`, `${project}-server-1`, 'psql', '-X', '-At', '-h', '127.0.0.1', '-U', r.database.user, '-d', r.database.database, '-v', 'ON_ERROR_STOP=1', '-c', sql]).toString().trim();
+    asApp("CREATE TABLE big (id int PRIMARY KEY, body text); INSERT INTO big SELECT g, repeat(md5(g::text), 3) FROM generate_series(1, 300000) g");
+    const dir = mkdtempSync(join(tmpdir(), 'wn-dump-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'notes.sql');
+    const dumped = await cli(th.url, token, ['--json', 'db', 'dump', 'notes', '-o', file]);
+    t.equal(dumped.code, 0, dumped.err);
+    t.ok(statSync(file).size > 30e6, `a dump of tens of MB (${statSync(file).size} bytes)`);
+    t.equal(JSON.parse(dumped.out).bytes, statSync(file).size);
+    t.match(readFileSync(file, 'utf8').slice(-2000), /PostgreSQL database dump complete/, 'whole, to its last line');
+    asApp('DELETE FROM big WHERE id > 10');
+    const back = await cli(th.url, token, ['--json', 'db', 'restore', 'notes', file]);
+    t.equal(back.code, 0, back.err);
+    t.equal(JSON.parse(back.out).bytes, statSync(file).size, 'the hub received every byte');
+    t.equal(asApp('SELECT count(*) FROM big'), '300000', 'every row is back');
+    t.equal(asApp("SELECT tableowner FROM pg_tables WHERE tablename = 'big'"), r.database.user, 'owned by the app');
+    const empty = await cli(th.url, token, ['db', 'restore', 'notes', join(dir, 'missing.sql')]);
+    t.equal(empty.code, 1);
+    t.match(empty.err, /cannot read .*missing\.sql/);
+    const raw = await fetch(`${th.url}/api/pools/databases/notes/main/restore`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/sql' }, body: '' });
+    t.equal(raw.status, 400, 'an empty raw body is refused');
+    t.equal(asApp('SELECT count(*) FROM big'), '300000', '... before anything was dropped');
 
     const bad = await th.call('POST', '/api/pools/databases/notes/main/move', { token, body: { to: 'moon' } });
     t.equal(bad.status, 400);
