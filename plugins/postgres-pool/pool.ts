@@ -2,7 +2,7 @@
 // container. Names and values travel as psql -c arguments or environment variables (PGDATABASE,
 // PGUSER), never through a shell and never as a conninfo string, so no name can change the command.
 import { WarrenError } from '../../core/errors.js';
-import { type IsolationProbe, isolationChecks, isolationReport, streamedDump, streamedRestore } from '../../core/providers/database-pool-kit.js';
+import { type IsolationProbe, isolationReport, streamedDump, streamedRestore } from '../../core/providers/database-pool-kit.js';
 import type {
   DatabaseCredentials,
   DatabaseEntry,
@@ -28,8 +28,9 @@ import {
   LIST_QUERY,
   type ListRow,
   parseJsonLine,
-  BATCH_SCRIPT,
-  parseBatch,
+  parseSelfTest,
+  SELF_TEST_SCRIPT,
+  sessionScript,
   provisionScript,
   quoteIdent,
   quoteLiteral,
@@ -102,17 +103,23 @@ export class PostgresPool implements DatabasePool {
   }
 
   /**
-   * Runs each (database, statement) as the app's user over TCP, as an app would connect (password,
-   * SCRAM), not through the trusted local socket; all in one exec, since each exec costs a round trip.
+   * The self-test's probes as the app's user over TCP, as an app would connect (password, SCRAM), not
+   * through the trusted local socket; all in one exec, since each exec costs a round trip. The checks in
+   * its own database share one session; each other database is a login of its own (that is the check).
    */
-  private async asUser(creds: DatabaseCredentials, checks: [database: string, sql: string][], signal?: AbortSignal) {
+  private async selfTest(creds: DatabaseCredentials, probe: IsolationProbe, signal?: AbortSignal) {
+    const session = [probe.own.sql, ...probe.denials.map(([, sql]) => sql)];
     const { output } = await this.server.channel.exec(
-      ['env', `PGPASSWORD=${creds.password}`, `PGUSER=${creds.user}`, `PGHOST=${this.server.direct?.host ?? '127.0.0.1'}`, `PGPORT=${this.server.direct?.port ?? PORT}`, 'PGCONNECT_TIMEOUT=10', 'sh', '-c', BATCH_SCRIPT, 'sh', ...checks.flat()],
+      ['env', `PGPASSWORD=${creds.password}`, `PGUSER=${creds.user}`, `PGHOST=${this.server.direct?.host ?? '127.0.0.1'}`, `PGPORT=${this.server.direct?.port ?? PORT}`, 'PGCONNECT_TIMEOUT=10',
+        'sh', '-c', SELF_TEST_SCRIPT, 'sh', creds.database, sessionScript(session), ...probe.foreign.flatMap((db) => [db, 'SELECT 1'])],
       signal,
     );
-    const results = parseBatch(output);
-    if (results.length !== checks.length) throw new WarrenError('WARREN_ERR_DATABASE', `the isolation probe gave ${results.length} answers for ${checks.length} checks: ${output.slice(0, 300)}`);
-    return results;
+    const results = parseSelfTest(output, session.length);
+    if (results.length !== session.length + probe.foreign.length) {
+      throw new WarrenError('WARREN_ERR_DATABASE', `the isolation probe gave ${results.length} answers for ${session.length + probe.foreign.length} checks: ${output.slice(0, 300)}`);
+    }
+    // In the order isolationReport reads them: own, other databases, denials.
+    return [results[0]!, ...results.slice(session.length), ...results.slice(1, session.length)];
   }
 
   async prepare(signal?: AbortSignal): Promise<void> {
@@ -211,7 +218,7 @@ export class PostgresPool implements DatabasePool {
         ['cannot become superuser', `ALTER ROLE ${quoteIdent(creds.user)} SUPERUSER`],
       ],
     };
-    return isolationReport(creds, probe, await this.asUser(creds, isolationChecks(creds, probe), signal), {
+    return isolationReport(creds, probe, await this.selfTest(creds, probe, signal), {
       refused: isDatabaseRefusal, refusedMessage: 'refused: no CONNECT privilege', denied: isPermissionDenied, deniedMessage: 'permission denied', firstError,
     });
   }

@@ -2,6 +2,8 @@
 // reading psql's output. Every name goes through quoteIdent and every value through quoteLiteral.
 import { parseJsonLine as parseJson } from '../../core/providers/database-pool-kit.js';
 
+import { parseBatch } from '../../core/providers/database-pool-kit.js';
+
 export { parseBatch, shortVersion } from '../../core/providers/database-pool-kit.js';
 
 /** The one JSON value psql prints on its own line. */
@@ -103,11 +105,35 @@ export function warmScript(): string {
 }
 
 /**
- * Runs psql once per (database, statement) pair given as arguments, in one exec, printing each output
- * followed by a marker with its exit code. Arguments are positional parameters, never parsed as shell.
+ * Statements run as the app's user in ONE session (one connection and login instead of one per check):
+ * each is followed by a marker with 1 when it failed, and its error message, read from psql's ERROR and
+ * LAST_ERROR_MESSAGE variables, so that the output needs no stderr. psql never interpolates inside the
+ * quotes the statements' names are in.
  */
-export const BATCH_SCRIPT =
+export function sessionScript(statements: string[]): string {
+  return statements.flatMap((sql) => [`${sql};`, '\\if :ERROR', "\\echo 'ERROR: ' :LAST_ERROR_MESSAGE", "\\echo '@@wn-check 1'", '\\else', "\\echo '@@wn-check 0'", '\\endif']).join('\n') + '\n';
+}
+
+/**
+ * The self-test in one exec: `$1`/`$2` are the app's own database and a {@link sessionScript}, printed as
+ * its markers followed by `@@wn-session <psql exit code>` and psql's stderr (a refused login) up to
+ * `@@wn-session-end`; then every further (database, statement) pair, psql run once for each, its output
+ * followed by `@@wn-check <exit code>`. Arguments are positional parameters, never parsed as shell.
+ */
+export const SELF_TEST_SCRIPT =
+  'f=$(mktemp) || exit 1; out=$(printf "%s" "$2" | PGDATABASE="$1" psql -X -q -At -v ON_ERROR_STOP=0 -f - 2>"$f"); rc=$?; ' +
+  'printf \'%s\\n@@wn-session %s\\n\' "$out" "$rc"; cat "$f"; printf \'\\n@@wn-session-end\\n\'; rm -f "$f"; shift 2; ' +
   'while [ $# -gt 1 ]; do out=$(PGDATABASE="$1" psql -X -q -At -v ON_ERROR_STOP=1 -c "$2" 2>&1); rc=$?; printf \'%s\\n@@wn-check %s\\n\' "$out" "$rc"; shift 2; done';
+
+/** Splits {@link SELF_TEST_SCRIPT}'s output: the session's `n` results (a refused login fails them all alike), then the rest. */
+export function parseSelfTest(output: string, n: number): { exitCode: number; output: string }[] {
+  const m = /^([\s\S]*?)\n?@@wn-session (\d+)\n([\s\S]*?)\n@@wn-session-end\n([\s\S]*)$/.exec(output);
+  if (!m) return [];
+  const session = parseBatch(m[1]!.endsWith('\n') || m[1] === '' ? m[1]! : `${m[1]}\n`);
+  const rest = parseBatch(m[4]!);
+  const failed = { exitCode: Number(m[2]) || 2, output: m[3]!.trim() };
+  return [...(session.length === n ? session : Array.from({ length: n }, () => failed)), ...rest];
+}
 
 
 /** Run inside the app's database as the admin: nobody but the owner may use its public schema. */

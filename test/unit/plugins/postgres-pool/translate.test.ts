@@ -1,5 +1,5 @@
 import t from 'tap';
-import { connectionUrl, deprovisionStatements, firstError, isDatabaseRefusal, LIST_QUERY, parseBatch, parseJsonLine, provisionScript, quoteIdent, quoteLiteral, shortVersion, SPARE_DATABASE, warmScript } from '../../../../plugins/postgres-pool/translate.js';
+import { connectionUrl, deprovisionStatements, firstError, isDatabaseRefusal, LIST_QUERY, parseBatch, parseJsonLine, parseSelfTest, provisionScript, quoteIdent, quoteLiteral, sessionScript, shortVersion, SPARE_DATABASE, warmScript } from '../../../../plugins/postgres-pool/translate.js';
 
 t.test('quoting', async (t) => {
   t.equal(quoteIdent('wn_a_main'), '"wn_a_main"');
@@ -44,4 +44,19 @@ t.test('output parsing', async (t) => {
   t.equal(firstError("ERROR:  role \"x\" already exists\nLINE 1: CREATE ROLE x PASSWORD 'secret'"), 'ERROR:  role "x" already exists', 'the statement (and its password) is not repeated');
   t.equal(firstError('psql:<stdin>:2: ERROR:  extension "vector" is not available\nDETAIL:  Could not open\nHINT:  install it'), 'ERROR:  extension "vector" is not available');
   t.equal(connectionUrl({ user: 'u@x', password: 'p/w:', host: 'h', port: 5432, database: 'd b' }), 'postgres://u%40x:p%2Fw%3A@h:5432/d%20b');
+});
+
+t.test('the self-test: checks in the own database share one session, a refused login fails them all', async (t) => {
+  const s = sessionScript(['SELECT current_user', 'CREATE ROLE "a""b"']);
+  t.match(s, /^SELECT current_user;\n\\if :ERROR\n\\echo 'ERROR: ' :LAST_ERROR_MESSAGE\n\\echo '@@wn-check 1'\n\\else\n\\echo '@@wn-check 0'\n\\endif\nCREATE ROLE "a""b";\n/);
+  t.same(parseSelfTest('me\n@@wn-check 0\nERROR:  permission denied to create role\n@@wn-check 1\n@@wn-session 0\n\n@@wn-session-end\nFATAL: no\n@@wn-check 2\n', 2), [
+    { exitCode: 0, output: 'me' },
+    { exitCode: 1, output: 'ERROR:  permission denied to create role' },
+    { exitCode: 2, output: 'FATAL: no' },
+  ]);
+  t.same(parseSelfTest('\n@@wn-session 2\npsql: error: password authentication failed\n@@wn-session-end\n', 2), [
+    { exitCode: 2, output: 'psql: error: password authentication failed' },
+    { exitCode: 2, output: 'psql: error: password authentication failed' },
+  ]);
+  t.same(parseSelfTest('garbage', 2), [], 'unreadable output gives no answers (the caller refuses it)');
 });
