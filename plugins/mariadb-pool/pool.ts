@@ -28,6 +28,7 @@ import {
   isAccessDenied,
   LIST_QUERY,
   type ListRow,
+  NAMES_QUERY,
   parseJsonLine,
   provisionStatements,
   quoteIdent,
@@ -141,9 +142,9 @@ export class MariadbPool implements DatabasePool {
       });
     }
     // The listing rides along, so that the self-test that follows needs no round trip of its own.
-    const listed = parseJsonLine<ListRow[]>(await this.admin([...provisionStatements(req), LIST_QUERY], signal));
+    const listed = parseJsonLine<string[]>(await this.admin([...provisionStatements(req), NAMES_QUERY], signal));
     const base = { engine: 'mariadb' as const, host: this.server.host, port: this.server.port, database: req.database, user: req.user, password: req.password };
-    return { ...base, url: connectionUrl(base), otherDatabases: listed.map((d) => d.database).filter((d) => d !== req.database) };
+    return { ...base, url: connectionUrl(base), otherDatabases: listed.filter((d) => d !== req.database) };
   }
 
   async deprovision(req: DatabaseRef, signal?: AbortSignal): Promise<void> {

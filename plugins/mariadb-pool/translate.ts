@@ -80,6 +80,9 @@ export const LIST_QUERY =
   "'connections', (SELECT COUNT(*) FROM information_schema.processlist p WHERE p.db = s.schema_name))), '[]') " +
   `FROM information_schema.schemata s WHERE s.schema_name NOT IN ${SYSTEM_SCHEMAS}`;
 
+/** App databases by name only (no sizes, which make the server open every table's metadata). */
+export const NAMES_QUERY = `SELECT COALESCE(JSON_ARRAYAGG(schema_name), '[]') FROM information_schema.schemata WHERE schema_name NOT IN ${SYSTEM_SCHEMAS}`;
+
 export const tablesQuery = (database: string): string =>
   `SELECT COALESCE(JSON_ARRAYAGG(table_name), '[]') FROM information_schema.tables WHERE table_schema = ${quoteLiteral(database)} AND table_type = 'BASE TABLE'`;
 

@@ -27,6 +27,7 @@ import {
   isPermissionDenied,
   LIST_QUERY,
   type ListRow,
+  NAMES_QUERY,
   parseJsonLine,
   parseSelfTest,
   SELF_TEST_SCRIPT,
@@ -162,7 +163,7 @@ export class PostgresPool implements DatabasePool {
       [...this.adminEnv(), 'sh', '-c',
         // The listing comes last, from the maintenance database, so that the self-test needs no round trip of its own.
         'printf "%s" "$1" | PGDATABASE="$0" psql -X -q -v ON_ERROR_STOP=1 -At -f - && printf "%s" "$3" | PGDATABASE="$2" psql -X -q -v ON_ERROR_STOP=1 -At -f - && PGDATABASE="$0" psql -X -q -At -c "$4"',
-        this.maintenance, provisionScript(req), req.database, inDatabase, LIST_QUERY],
+        this.maintenance, provisionScript(req), req.database, inDatabase, NAMES_QUERY],
       signal,
     );
     if (r.exitCode !== 0) {
@@ -172,7 +173,7 @@ export class PostgresPool implements DatabasePool {
       });
     }
     const base = { engine: 'postgres' as const, host: this.server.host, port: this.server.port, database: req.database, user: req.user, password: req.password };
-    const others = parseJsonLine<ListRow[]>(r.output).map((d) => d.database).filter((d) => d !== req.database);
+    const others = parseJsonLine<string[]>(r.output).filter((d) => d !== req.database);
     return { ...base, url: connectionUrl(base), otherDatabases: others };
   }
 

@@ -168,6 +168,10 @@ export const LIST_QUERY =
   "'connections', (SELECT count(*) FROM pg_stat_activity a WHERE a.datid = d.oid)) ORDER BY d.datname), '[]')::text " +
   "FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba WHERE NOT d.datistemplate AND d.datname NOT IN ('postgres', 'wn__spare')";
 
+/** App databases by name only (pg_database_size would stat every file of every database). */
+export const NAMES_QUERY =
+  "SELECT coalesce(jsonb_agg(datname ORDER BY datname), '[]')::text FROM pg_database WHERE NOT datistemplate AND datname NOT IN ('postgres', 'wn__spare')";
+
 /** Exact counts per user table, in one statement (query_to_xml runs the generated count per table). */
 export const ROW_COUNTS_QUERY =
   "SELECT coalesce(jsonb_object_agg(table_schema || '.' || table_name, " +
