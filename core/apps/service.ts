@@ -230,7 +230,10 @@ export class AppService {
     if (!devices) throw new WarrenError('WARREN_ERR_NOT_READY', 'the devices feature is not running');
     const snapshot = await devices.snapshot({ images: requirements.images ?? [] });
     this.settleReservations(snapshot);
-    return rankDevices(requirements, this.ledger.applyTo(snapshot).devices, options);
+    // A device without a shared server gets the one install would create: its memory and version.
+    const plans = this.hub.services.pooling?.newServerPlans();
+    const withPlans: PlacementOptions = plans ? { ...options, newPoolServer: { ...plans, ...options.newPoolServer } } : options;
+    return rankDevices(requirements, this.ledger.applyTo(snapshot).devices, withPlans);
   }
 
   /**

@@ -658,6 +658,29 @@ export class PoolingService {
   }
 
   /**
+   * What a new shared server of each engine would be, for placement to judge a device that has none:
+   * its memory limit (when configured) and the version its image tag names (`postgres:16` → 16; a tag
+   * that is no version, or a driver not loaded yet, leaves it unknown). Never loads a plugin.
+   */
+  newServerPlans(): Partial<Record<DatabaseEngine, { memoryBytes?: number; version?: string }>> {
+    const out: Partial<Record<DatabaseEngine, { memoryBytes?: number; version?: string }>> = {};
+    for (const engine of ['postgres', 'mariadb'] as const) {
+      const driver = this.hub.plugins.providersOfKind('database-pool').find((p) => p.provider.engine === engine)?.provider;
+      let version: string | undefined;
+      if (driver) {
+        try {
+          version = imageTagVersion(this.imageFor(driver));
+        } catch {
+          // No image for it: the version stays unknown.
+        }
+      }
+      const memoryBytes = this.opts.memoryBytes?.[engine];
+      out[engine] = { ...(memoryBytes !== undefined ? { memoryBytes } : {}), ...(version !== undefined ? { version } : {}) };
+    }
+    return out;
+  }
+
+  /**
    * The shared servers of every device as placement sees them: engine, version and, once this hub has
    * asked the server, the extensions its image offers. A server not asked yet is asked now, within
    * `waitMs`; one that does not answer in time is listed without extensions (and asked in the background).
@@ -925,3 +948,12 @@ const MOVE_STEPS: StepDef<PoolingService>[] = [
     },
   },
 ];
+
+/** The version an image's tag names: `postgres:16` → `16`, `mariadb:10.11.6-jammy` → `10.11.6-jammy`; undefined for `latest`, a digest or no tag. */
+export function imageTagVersion(image: string): string | undefined {
+  if (image.includes('@')) return undefined;
+  const colon = image.lastIndexOf(':');
+  if (colon < 0 || colon < image.lastIndexOf('/')) return undefined;
+  const tag = image.slice(colon + 1);
+  return /^v?\d/.test(tag) ? tag : undefined;
+}

@@ -62,6 +62,15 @@ if (env) {
     t.equal(postgis.via, 'dedicated', 'a need the pool lacks gets a dedicated server');
     t.match(postgis.detail, /lacks postgis/);
 
+    // What a new shared server would run, for a device that has none: the configured image's tag
+    // (postgres:16, rewritten here to warren-test/postgres:15).
+    const plans = pooling.newServerPlans();
+    t.equal(plans.postgres?.version, '15', 'the version a new shared server would run');
+    const none = { ...after, id: 'other', databases: [] };
+    const misfit = rankDevices({ ...app, databases: [{ ref: 'main', engine: 'postgres', versions: '>=16' }] }, [none], { newPoolServer: plans }).candidates[0]!.databases[0]!;
+    t.same([misfit.via, misfit.newServer, misfit.memoryBytes], ['dedicated', true, 512 * MiB], 'a need the new server would not meet: install creates it and a dedicated one');
+    t.match(misfit.detail, /a new shared postgres server would run 15, which does not satisfy >=16/);
+
     await pooling.releaseDatabase({ app: 'notes', ref: 'main' });
   });
 }
