@@ -149,6 +149,7 @@ export class PoolingService {
       'pool.provision': { steps: PROVISION_STEPS, recovery: 'rollback' },
       'pool.release': { steps: RELEASE_STEPS, recovery: 'finish' },
       'pool.move': { steps: MOVE_STEPS, recovery: 'rollback' },
+      'pool.adopt': { steps: ADOPT_STEPS, recovery: 'rollback' },
     };
   }
 
@@ -227,21 +228,13 @@ export class PoolingService {
       if (existing) {
         throw new WarrenError('WARREN_ERR_CONFLICT', `device ${device} already has a shared ${u.engine} server (${existing.id})`, { hint: 'A device has one shared server per engine; forget the adopted one first, or move its apps.' });
       }
+      // The URL (with its password) goes straight into the encrypted secrets; the journal only ever holds its ref.
       const secretRef = await this.store.secrets.put(url);
-      let row: DbServer | undefined;
+      const meta: AdoptedServer = { host: u.host, port: u.port, user: u.user, ...(u.database ? { database: u.database } : {}) };
       try {
-        row = await this.store.dbServers.insert({ device, engine: u.engine, mode: 'pooled', app: null, container: null, adminSecretRef: secretRef });
-        const live = await this.live(row);
-        const info = await live.pool.serverInfo();
-        const meta: AdoptedServer = { host: u.host, port: u.port, user: u.user, ...(u.database ? { database: u.database } : {}) };
-        // What hardening closes is reopened on forget, unless it was closed already.
-        if (live.pool.preparedChanges && (await live.pool.preparedChanges())) meta.revokedMaintenance = true;
-        await live.pool.prepare();
-        await this.store.kv.set(KV, `adopted:${row.id}`, meta);
-        return (await this.store.dbServers.update(row.id, { version: info.version })) ?? row;
+        const data = await journaled(this.store, 'pool.adopt', `device:${device}`, ADOPT_STEPS, this, { device, engine: u.engine, secretRef, meta }, 'rollback');
+        return (await this.store.dbServers.get(String(data.server)))!;
       } catch (e) {
-        if (row) await this.store.dbServers.delete(row.id);
-        await this.store.secrets.delete(secretRef);
         throw e instanceof WarrenError ? e : new WarrenError('WARREN_ERR_DATABASE', `cannot adopt the ${u.engine} server at ${u.host}:${u.port}: ${(e as Error).message}`);
       }
     });
@@ -879,6 +872,46 @@ const RELEASE_STEPS: StepDef<PoolingService>[] = [
       if (!d.server) return;
       const row = await s.store.dbServers.get(str(d, 'server'));
       if (row?.mode === 'dedicated' && (await s.store.dbGrants.list({ server: row.id })).length === 0) await s.removeServer(row);
+    },
+  },
+];
+
+const ADOPT_STEPS: StepDef<PoolingService>[] = [
+  {
+    name: 'admin secret',
+    // Put before the operation began (the URL never enters the journal); dropped if the adoption is undone.
+    run: async () => {},
+    undo: async (s, d) => { await s.store.secrets.delete(str(d, 'secretRef')); },
+  },
+  {
+    name: 'record server',
+    run: async (s, d) => {
+      const row = await s.store.dbServers.insert({ device: str(d, 'device'), engine: d.engine as DatabaseEngine, mode: 'pooled', app: null, container: null, adminSecretRef: str(d, 'secretRef') });
+      return { server: row.id };
+    },
+    undo: async (s, d) => {
+      if (!d.server) return;
+      await s.store.kv.delete(KV, `adopted:${str(d, 'server')}`);
+      await s.store.dbServers.delete(str(d, 'server'));
+    },
+  },
+  {
+    name: 'reach and harden',
+    run: async (s, d) => {
+      const live = await s.liveById(str(d, 'server'));
+      const info = await live.pool.serverInfo();
+      const meta = { ...(d.meta as AdoptedServer) };
+      // What hardening closes is reopened when the server is forgotten, unless it was closed already.
+      if (live.pool.preparedChanges && (await live.pool.preparedChanges())) meta.revokedMaintenance = true;
+      await s.store.kv.set(KV, `adopted:${live.row.id}`, meta);
+      await live.pool.prepare();
+      await s.store.dbServers.update(live.row.id, { version: info.version });
+    },
+    undo: async (s, d) => {
+      const meta = d.server ? await s.store.kv.get<AdoptedServer>(KV, `adopted:${str(d, 'server')}`) : undefined;
+      if (!meta?.revokedMaintenance) return;
+      const live = await s.liveById(str(d, 'server')).catch(() => undefined);
+      await live?.pool.unprepare?.().catch(() => {});
     },
   },
 ];

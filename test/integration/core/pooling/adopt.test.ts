@@ -66,6 +66,8 @@ if (env) {
       // MariaDB tells a wrong password apart; Postgres under trust does not, so a wrong port stands in.
       await t.rejects(pooling.adopt(f.device, engine === 'postgres' ? 'postgres://postgres@127.0.0.1:1/postgres' : 'mysql://nobody-here:x@127.0.0.1:3306'), { code: 'WARREN_ERR_DATABASE' });
       t.equal((await f.th.hub.store.dbServers.list()).length, 0, 'a failed adoption records nothing');
+      const failedOps = (await f.th.hub.store.operations.list({ target: `device:${f.device}` })).filter((o) => o.kind === 'pool.adopt');
+      t.equal(failedOps.at(-1)?.state, 'rolled_back', 'the failed adoption was journaled and undone');
 
       const row = await pooling.adopt(f.device, url);
       t.equal(row.engine, engine);
@@ -80,6 +82,7 @@ if (env) {
       const stored = readdirSync(f.th.dataDir).filter((x) => /\.(db|sqlite)/.test(x)).map((x) => readFileSync(join(f.th.dataDir, x)).toString('latin1')).join('');
       t.ok(stored.length > 0, 'the store was read');
       t.notMatch(stored, shown, 'nor kept in the clear');
+      t.notMatch(JSON.stringify(await f.th.hub.store.operations.list()), shown, 'nor written into the journal');
 
       for (const app of ['adopt-a', 'adopt-b']) await f.addApp(app);
       const a = await pooling.ensureDatabase({ device: f.device, app: 'adopt-a', need: { ref: 'main', engine } });
