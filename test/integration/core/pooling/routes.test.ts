@@ -100,6 +100,17 @@ if (env) {
     t.equal(raw.status, 400, 'an empty raw body is refused');
     t.equal(asApp('SELECT count(*) FROM big'), '300000', '... before anything was dropped');
 
+    const noBody = await th.call('POST', '/api/pools/adopt', { token, body: {} });
+    t.equal(noBody.status, 400);
+    t.same(noBody.body.error.details.map((d: { path: string }) => d.path), ['/device', '/url']);
+    const badUrl = await th.call('POST', '/api/pools/adopt', { token, body: { device: 'local', url: 'ftp://me:pw@host' } });
+    t.equal(badUrl.status, 400);
+    t.equal(badUrl.body.error.details[0].path, '/url');
+    const taken = await th.call('POST', '/api/pools/adopt', { token, body: { device: 'local', url: 'postgres://postgres:pw@127.0.0.1:5432/postgres' } });
+    t.equal(taken.status, 409, 'the device has a shared postgres server already');
+    const deployed = await th.call('DELETE', `/api/pools/${server.id}`, { token });
+    t.equal(deployed.status, 409, 'a server Warren deployed is not forgotten');
+
     const bad = await th.call('POST', '/api/pools/databases/notes/main/move', { token, body: { to: 'moon' } });
     t.equal(bad.status, 400);
     t.equal(bad.body.error.details[0].path, '/to');
