@@ -73,6 +73,7 @@ export function provisionScript(req: { database: string; user: string; password:
     '\\endif',
     '\\if :wn_use_spare',
     `ALTER DATABASE ${quoteIdent(SPARE_DATABASE)} RENAME TO ${db};`,
+    `ALTER DATABASE ${db} ALLOW_CONNECTIONS true;`,
     ...grants,
     'COMMIT;',
     '\\else',
@@ -100,6 +101,8 @@ export function warmScript(): string {
     ...SESSION_SETTINGS.map((x) => `${x};`),
     `SELECT ${quoteLiteral(`CREATE DATABASE ${spare} ENCODING 'UTF8'`)} || ${FILE_COPY} WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = ${quoteLiteral(SPARE_DATABASE)}) \\gexec`,
     `REVOKE ALL ON DATABASE ${spare} FROM PUBLIC;`,
+    // Not even autovacuum opens a session there, which would make the rename fail while it lasts.
+    `ALTER DATABASE ${spare} ALLOW_CONNECTIONS false;`,
     '',
   ].join('\n');
 }

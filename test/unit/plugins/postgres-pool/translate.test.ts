@@ -14,7 +14,7 @@ t.test('one provision script: role created or altered, database created only whe
   t.match(s, /\\if :wn_role_exists\nALTER ROLE "wn_a_main" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE .*CONNECTION LIMIT 20 PASSWORD 'p''w';\n\\else\nCREATE ROLE "wn_a_main"/);
   t.match(s, /SELECT 'CREATE DATABASE "wn_a_main" OWNER "wn_a_main" ENCODING ''UTF8''' \|\| CASE WHEN .*STRATEGY FILE_COPY.* WHERE NOT EXISTS .* \\gexec/);
   // The spare, when there is one, is renamed (and granted) in the same transaction as the role.
-  t.match(s, /BEGIN;\n[^]*\\if :wn_use_spare\nALTER DATABASE "wn__spare" RENAME TO "wn_a_main";\nALTER DATABASE "wn_a_main" OWNER TO "wn_a_main";[^]*COMMIT;\n\\else/);
+  t.match(s, /BEGIN;\n[^]*\\if :wn_use_spare\nALTER DATABASE "wn__spare" RENAME TO "wn_a_main";\nALTER DATABASE "wn_a_main" ALLOW_CONNECTIONS true;\nALTER DATABASE "wn_a_main" OWNER TO "wn_a_main";[^]*COMMIT;\n\\else/);
   t.match(s, /REVOKE ALL ON DATABASE "wn_a_main" FROM PUBLIC;/);
   t.match(s, /SET password_encryption TO 'scram-sha-256';/);
 });
@@ -22,7 +22,7 @@ t.test('one provision script: role created or altered, database created only whe
 t.test('the spare database is made like an app database, closed to PUBLIC, and never listed', async (t) => {
   const s = warmScript();
   t.match(s, /SELECT 'CREATE DATABASE "wn__spare" ENCODING ''UTF8''' \|\| CASE .* WHERE NOT EXISTS \(SELECT 1 FROM pg_database WHERE datname = 'wn__spare'\) \\gexec/);
-  t.match(s, /REVOKE ALL ON DATABASE "wn__spare" FROM PUBLIC;/);
+  t.match(s, /REVOKE ALL ON DATABASE "wn__spare" FROM PUBLIC;\nALTER DATABASE "wn__spare" ALLOW_CONNECTIONS false;/);
   t.match(LIST_QUERY, /NOT IN \('postgres', 'wn__spare'\)/);
   t.equal(SPARE_DATABASE, 'wn__spare');
 });
