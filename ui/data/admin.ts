@@ -70,12 +70,18 @@ export async function dumpDatabase(app: string, ref: string, onProgress: (bytes:
   const reader = res.body.getReader();
   const parts: Uint8Array[] = [];
   let received = 0;
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    parts.push(value);
-    received += value.byteLength;
-    onProgress(received);
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      parts.push(value);
+      received += value.byteLength;
+      onProgress(received);
+    }
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    // The hub cuts a dump short when the server fails after the first byte: what arrived is incomplete.
+    throw new HubError({ code: 'WARREN_ERR_INTERNAL', message: `the dump broke off after ${received} bytes, so it is incomplete and was not saved`, hint: 'The hub\'s log says why; try again.' }, 0);
   }
   const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? `${app}-${ref}.sql`;
   return { blob: new Blob(parts as BlobPart[], { type: res.headers.get('content-type') ?? 'application/sql' }), filename: name };

@@ -66,7 +66,7 @@ export function valueAxis(kind: ValueKind, highest: number, max?: number): Value
   const ticks: ValueAxis['ticks'] = [];
   for (let v = 0; v * size <= top * (1 + 1e-9); v += step) ticks.push({ value: v * size, label: `${trim(v)} ${unit}` });
   // A total that falls between round ticks is labelled too: the capacity is what the reader compares with.
-  if (max !== undefined && top - ticks.at(-1)!.value > step * size * 0.4) ticks.push({ value: top, label: `${trim(top / size)} ${unit}` });
+  if (max !== undefined && top - ticks.at(-1)!.value > step * size * 0.6) ticks.push({ value: top, label: `${trim(top / size)} ${unit}` });
   return { top, unit, ticks, format: (v) => `${trim(v / size)} ${unit}` };
 }
 

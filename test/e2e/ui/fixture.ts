@@ -1,6 +1,7 @@
 // A real hub for the browser tests: every feature, images rewritten to the locally built ones, the
 // web UI from dist/ui (built once per run), and a Chromium driven by playwright-core.
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -12,12 +13,17 @@ import { featureRoutes } from '../../../core/features.js';
 import type { HubExtension } from '../../../core/hub.js';
 import { PoolingFeature } from '../../../core/pooling/index.js';
 import { startTestHub, type TestHub } from '../../helpers/hub.js';
-import type { TestEnvState } from '../../helpers/services.js';
+import { readState, type TestEnvState } from '../../helpers/services.js';
 
 export const root = join(import.meta.dirname, '../../..');
 export const screenshots = join(root, 'docs/screenshots');
 export const PASSWORD = 'correct horse battery';
-const REWRITES = { 'postgres:16': 'warren-test/postgres:15', 'mariadb:11': 'warren-test/mariadb:10.11' };
+// Whichever release the pooling feature picks for a server (a dedicated one takes the newest the app
+// allows), the locally built image answers: the test machine pulls nothing.
+const REWRITES = {
+  ...Object.fromEntries(['13', '14', '15', '16', '17'].map((v) => [`postgres:${v}`, 'warren-test/postgres:15'])),
+  ...Object.fromEntries(['10.6', '10.11', '11', '11.4'].map((v) => [`mariadb:${v}`, 'warren-test/mariadb:10.11'])),
+};
 
 let built = false;
 /** dist/ui from this checkout's ui/ (the hub serves dist/ui when run from source). */
@@ -29,15 +35,42 @@ export function buildUi(): void {
 
 type Teardown = { teardown(fn: () => unknown): void };
 
+/**
+ * Removes the database servers of one pooling namespace (shared and dedicated, with their volumes and
+ * networks) from the local engine and the test devices' engines.
+ */
+export function removePools(namespace: string): void {
+  const state = readState();
+  const sockets = [state.docker?.socket, ...(state.devices ?? []).map((d) => d.docker.socket)].filter((x): x is string => !!x);
+  const label = `label=warren.pool.namespace=${namespace}`;
+  for (const socket of sockets) {
+    const docker = (...args: string[]) => execFileSync('docker', ['-H', `unix://${socket}`, ...args], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().split('\n').filter(Boolean);
+    try {
+      const ids = docker('ps', '-aq', '--filter', label);
+      if (ids.length) docker('rm', '-f', '-v', ...ids);
+      for (const kind of ['volume', 'network']) {
+        const names = docker(kind, 'ls', '-q', '--filter', label);
+        if (names.length) docker(kind, 'rm', ...names);
+      }
+    } catch {
+      // an engine that is not there has nothing of ours
+    }
+  }
+}
+
 export async function uiHub(t: Teardown, opts: { adminPassword?: boolean; pollIntervalMs?: number; extensions?: HubExtension[] } = {}): Promise<TestHub> {
   buildUi();
+  // The hub's database servers get a namespace of their own, removed when the test ends (they outlive
+  // the apps that used them by design).
+  const namespace = `wu${randomBytes(3).toString('hex')}`;
+  t.teardown(() => removePools(namespace));
   return startTestHub(t, {
     env: opts.adminPassword === false ? {} : { WARREN_ADMIN_PASSWORD: PASSWORD },
     hub: {
       routeModules: featureRoutes(),
       extensions: [
         new DevicesFeature({ pollIntervalMs: opts.pollIntervalMs ?? 2_000, watchedIntervalMs: 1_000 }),
-        new PoolingFeature({ imageRewrites: REWRITES, healthTimeoutMs: 120_000 }),
+        new PoolingFeature({ imageRewrites: REWRITES, healthTimeoutMs: 120_000, namespace }),
         new CatalogFeature(),
         new AppsFeature({ imageRewrites: REWRITES, reconcileIntervalMs: 1_000, healthTimeoutMs: 120_000 }),
         ...(opts.extensions ?? []),

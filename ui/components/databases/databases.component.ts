@@ -1,5 +1,5 @@
 import { LitElement, css, html, type TemplateResult } from 'lit';
-import { explain } from '../../data/api.js';
+import { explain, HubError } from '../../data/api.js';
 import { dumpDatabase, moveDatabase, pools, poolSavings, restoreDatabase, type PoolView, type Savings } from '../../data/admin.js';
 import { appAction, listApps, waitOperation, type AppView } from '../../data/apps.js';
 import { bytes } from '../../data/format.js';
@@ -80,7 +80,9 @@ export class WnDatabases extends LitElement {
       this.set(key, { busy: false, ok: true, text: `Restored from ${file.name}.` });
       await this.load();
     } catch (e) {
-      this.set(key, { busy: false, ok: false, text: `The restore failed: ${explain(e)} Nothing else was changed; the database may be empty or partly loaded — restore a good dump again.` });
+      // The server's own words say what was wrong with the file; the generic "look at the log" hint does not help here.
+      const why = e instanceof HubError ? e.error.message : explain(e);
+      this.set(key, { busy: false, ok: false, text: `The restore failed: ${why}. Is the file a plain SQL dump of this database, as Download dump makes? The database was emptied before loading, so it may now be empty or partly loaded: restore a good dump again.` });
     }
   }
 

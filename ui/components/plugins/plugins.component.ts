@@ -50,9 +50,20 @@ export class WnPlugins extends LitElement {
   choice = '';
   saving = false;
 
+  private poll?: ReturnType<typeof setInterval>;
+
   override connectedCallback(): void {
     super.connectedCallback();
     void this.load();
+    // Instances start and retry in the background: their health is read again while the page is open.
+    this.poll = setInterval(() => {
+      if (this.instances.some((i) => i.state !== 'ready' && i.state !== 'stopped')) void this.load();
+    }, 3000);
+  }
+
+  override disconnectedCallback(): void {
+    clearInterval(this.poll);
+    super.disconnectedCallback();
   }
 
   private async load(): Promise<void> {
