@@ -145,6 +145,17 @@ function sshdIn(nsPath: string): number[] {
   return out;
 }
 
+/**
+ * The argv of an sshd listener from /proc/<pid>/cmdline: either the real argv (NUL-separated) or the
+ * title sshd sets, `sshd: /usr/sbin/sshd -f ... [listener] 0 of 10-100 startups`. None of test-env's
+ * arguments contain spaces.
+ */
+function sshdCommandLine(cmdline: string): string[] | undefined {
+  const parts = cmdline.split('\0').filter(Boolean);
+  const argv = parts.length > 1 ? parts : (/^sshd: (.*?)(?: \[listener\].*)?$/.exec(parts[0] ?? '')?.[1] ?? '').split(' ').filter(Boolean);
+  return argv[0] === '/usr/sbin/sshd' && argv.includes('-f') ? argv : undefined;
+}
+
 const portOpen = (host: string, port: number) =>
   new Promise<boolean>((resolve) => {
     const s = connect({ host, port, timeout: 1_000 });
@@ -171,8 +182,12 @@ t.test('a stopped sshd turns its device stale, then offline, on schedule; fresh 
   const pidFile = `/run/warren-test/${dev1.id}/sshd.pid`;
   const listener = Number(readFileSync(pidFile, 'utf8').trim());
   // The listener's own command line, as test-env.sh started it; it is started again the same way.
-  const argv = readFileSync(`/proc/${listener}/cmdline`, 'utf8').split('\0').filter(Boolean);
-  t.equal(argv[0], '/usr/sbin/sshd', `the listener is sshd: ${argv.join(' ')}`);
+  // sshd rewrites its process title to `sshd: <command line> [listener] ...`, so it is read from there.
+  const argv = sshdCommandLine(readFileSync(`/proc/${listener}/cmdline`, 'utf8'));
+  if (!argv) {
+    t.fail(`cannot tell how dev1's sshd was started (${readFileSync(`/proc/${listener}/cmdline`, 'utf8')}); not stopping it`);
+    return;
+  }
   const start = () => execFileSync('setsid', ['nsenter', `--net=${nsPath}`, ...argv], { stdio: 'ignore' });
   const restore = async () => {
     if (await portOpen(dev1.ssh.host, dev1.ssh.port)) return;
