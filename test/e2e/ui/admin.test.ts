@@ -70,7 +70,7 @@ t.test('plugins: a new ssh-procfs instance for dev1, tested, saved, ready, remov
   t.notOk(JSON.stringify(info).includes('PRIVATE KEY'), 'and never shown');
   t.notOk((await page.content()).includes('PRIVATE KEY'), 'not on the page either');
   await row.scrollIntoViewIfNeeded();
-  await shoot(page, 'plugins');
+  await shoot(page, 'plugins-instance');
 
   await page.getByRole('button', { name: `Remove ${id}` }).click();
   await until('the instance gone from the page', async () => (await row.count()) === 0);

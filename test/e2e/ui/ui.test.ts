@@ -3,19 +3,13 @@
 // Test connection; installing the demo app through the wizard onto the recommended device, opening
 // it, following its logs and removing it. Screenshots of each page go to docs/screenshots/.
 import t from 'tap';
-import type { Page } from 'playwright-core';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { needServices } from '../../helpers/services.js';
-import { adminCookie, browser, deviceBodies, PASSWORD, relay, shoot, tlsOf, uiHub, until } from './fixture.js';
+import { adminCookie, browser, deviceBodies, logIn, PASSWORD, relay, shoot, tlsOf, uiHub, until } from './fixture.js';
 
 const desktop = { viewport: { width: 1280, height: 860 } };
-
-async function logIn(page: Page, url: string): Promise<void> {
-  await page.goto(`${url}/#/dashboard`);
-  await page.getByLabel('User name').fill('admin');
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
-}
 
 t.test('first start: the setup link creates the account; log out, a wrong password is explained, log in', async (t) => {
   const state = needServices(t, 'chromium');
@@ -32,6 +26,13 @@ t.test('first start: the setup link creates the account; log out, a wrong passwo
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
   t.match(page.url(), /#\/dashboard$/, 'the token leaves the address bar once used');
+  // No device yet: the dashboard says what to do first instead of totals of nothing.
+  await page.getByRole('heading', { name: 'Getting started' }).waitFor();
+  await shoot(page, 'dashboard-empty');
+  await page.getByRole('link', { name: 'Add a device' }).click();
+  await page.getByRole('form', { name: 'Add a device' }).waitFor();
+  t.pass('the first step opens the add-device form');
+  await page.getByRole('link', { name: 'Dashboard' }).click();
 
   await page.getByRole('button', { name: 'Log out' }).click();
   await page.getByRole('heading', { name: 'Log in to Warren' }).waitFor();
@@ -92,6 +93,22 @@ t.test('devices, dashboard, install wizard, apps, logs and removal', async (t) =
   await page.goto(`${th.url}/#/devices/dev1`);
   await page.locator('wn-chart').first().waitFor();
   await until('history points on the chart', async () => (await page.locator('wn-chart path.line').count()) > 0);
+  // Axes with units and readable times; the readings as a table for screen readers.
+  const ram = page.locator('wn-chart[label="RAM used"]');
+  const cpu = page.locator('wn-chart[label="CPU busy"]');
+  t.match((await ram.locator('.y span').allTextContents()).join(' '), /0 [KMGT]?i?B .*\d [GM]iB/, 'the RAM axis is in bytes with a unit');
+  t.same(await cpu.locator('.y span').allTextContents(), ['0 %', '25 %', '50 %', '75 %', '100 %'], 'the CPU axis is in percent');
+  t.ok((await ram.locator('.x span').allTextContents()).every((x) => /^\d\d:\d\d$/.test(x)), 'the hour is ticked in clock times');
+  t.match(await ram.locator('[role=img]').getAttribute('aria-label'), /^RAM used: latest \d.* (KiB|MiB|GiB), lowest/, 'a text summary for screen readers');
+  await ram.getByText('RAM used as a table').click();
+  t.ok(await ram.locator('tbody tr').count() >= 1, 'and the readings as a table');
+  await page.getByRole('button', { name: 'Week' }).click();
+  await until('the week ticked in days', async () => {
+    const labels = await ram.locator('.x span').allTextContents();
+    return labels.length >= 5 && labels.every((x) => !/^\d\d:\d\d$/.test(x)) && labels;
+  });
+  await page.getByRole('button', { name: 'Hour' }).click();
+  await ram.getByText('RAM used as a table').click();
   await shoot(page, 'device-detail');
 
   await page.goto(`${th.url}/#/dashboard`);
@@ -100,7 +117,6 @@ t.test('devices, dashboard, install wizard, apps, logs and removal', async (t) =
     await until(`${id} fresh on the dashboard`, async () => (await card(id).getAttribute('data-state')) === 'fresh', 90_000);
   }
   t.match(await card('dev1').textContent(), /RAM.*GiB.*Storage.*GiB.*CPU.*cores/s, 'a card shows its figures');
-  await shoot(page, 'dashboard');
   await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
   await link.cut();
   await until('flaky offline on the dashboard', async () => (await card('flaky').getAttribute('data-state')) === 'offline', 60_000);
@@ -179,10 +195,55 @@ t.test('devices, dashboard, install wizard, apps, logs and removal', async (t) =
     await page.getByRole('button', { name: 'Follow logs' }).click();
     await until('log lines', async () => /web \|/.test((await page.getByRole('log').textContent()) ?? ''), 30_000);
     await shoot(page, 'app');
+    // The dashboard as the README shows it: the devices with an app running and its pooled database.
+    await page.goto(`${th.url}/#/dashboard`);
+    await until('the app counted as running', async () => /1 installed/.test((await page.locator('[data-total=apps]').textContent()) ?? ''));
+    await shoot(page, 'dashboard');
 
     await page.goto(`${th.url}/#/databases`);
     await page.locator('[data-server]').first().waitFor({ timeout: 30_000 });
     t.match(await page.locator('wn-databases [data-server]').first().textContent(), /warren-demo|warren_demo/, 'the demo app\'s database is listed');
+    // Dump: downloaded through the browser, with the visit the app counted above.
+    const appId = installed.id as string;
+    const work = page.locator(`wn-databases .db-work[data-for="${appId}/main"]`);
+    const download = page.waitForEvent('download', { timeout: 180_000 });
+    await page.getByRole('button', { name: `Download a dump of ${appId}'s database` }).click();
+    await until('the dump reported', async () => {
+      if ((await work.getAttribute('role')) === 'alert') throw new Error(`the page shows: ${await work.textContent()}`);
+      return /Downloaded .*\.sql/.test((await work.textContent()) ?? '');
+    }, 180_000);
+    const dumpFile = await (await download).path();
+    const dump = readFileSync(dumpFile, 'utf8');
+    t.match(dump, /PostgreSQL database dump/, `the dump is the database's SQL (${dump.length} bytes)`);
+    // A file that is not a dump: the failure is said in words, with what to do.
+    const scratch = mkdtempSync(join(tmpdir(), 'warren-ui-'));
+    t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
+    const bad = join(scratch, 'not-a-dump.sql');
+    writeFileSync(bad, 'this is not SQL at all;\n');
+    await page.getByLabel(`Restore ${appId}'s database from a file`).setInputFiles(bad);
+    await until('the failed restore explained', async () => (await work.getAttribute('role')) === 'alert' && /The restore failed: .*syntax error.*restore a good dump again/.test((await work.textContent()) ?? ''), 120_000);
+    t.pass(`a bad file is explained: ${(await work.textContent())!.slice(0, 200)}`);
+    // Restore: the downloaded dump uploaded as the request body.
+    await page.getByLabel(`Restore ${appId}'s database from a file`).setInputFiles(dumpFile);
+    await until('restored', async () => {
+      if (await work.getAttribute('role') === 'alert') throw new Error(`the page shows: ${await work.textContent()}`);
+      return /Restored from/.test((await work.textContent()) ?? '');
+    }, 120_000);
+    t.pass('restored from the downloaded dump');
+    // Move to a dedicated server: the app is stopped, the data copied and checked, the app redeployed.
+    await page.getByRole('button', { name: `Move ${appId}'s database to a dedicated server` }).click();
+    await until('moved and redeployed', async () => {
+      const text = (await work.textContent()) ?? '';
+      if (await work.getAttribute('role') === 'alert') throw new Error(`the page shows: ${text}`);
+      return /redeployed and uses it/.test(text) && text;
+    }, 400_000).then((text) => t.pass(text));
+    const servers = (await api('GET', '/api/pools')).body as { mode: string; app: string | null; databases: { app?: string }[] }[];
+    t.ok(servers.some((x) => x.mode === 'dedicated' && x.app === appId && x.databases.some((d) => d.app === appId)), 'the database is on a server of its own');
+    await page.locator(`wn-databases [data-server] .badge`, { hasText: `dedicated to ${appId}` }).waitFor();
+    await until('the app answers from its dedicated database', async () => {
+      const r = await fetch(href).then((x) => x.text()).catch(() => '');
+      return /connected: yes/.test(r);
+    }, 120_000);
     await shoot(page, 'databases');
     await page.goto(`${th.url}/#/plugins`);
     await page.getByRole('heading', { name: /@warren\/docker-host/ }).waitFor();
