@@ -282,6 +282,8 @@ function convertService(
   report: ImportReport,
   toVolume: BindPolicy,
   taken: Set<string>,
+  /** Host folder → the named volume it became, so that services sharing a folder share the volume. */
+  hostVolumes: Map<string, string>,
 ): void {
   const base = `/services/${name}`;
   const containerName = svc.container_name;
@@ -378,9 +380,12 @@ function convertService(
         return typeof v === 'string' ? v : { ...v };
       }
       if (!source.startsWith('/') || toVolume(source)) {
-        const volume = volumeNameFor(source, taken);
+        const key = source.replace(/\/+$/, '');
+        const shared = hostVolumes.get(key);
+        const volume = shared ?? volumeNameFor(source, taken);
+        hostVolumes.set(key, volume);
         (doc.volumes ??= {})[volume] = null;
-        report.changed.push({ path, reason: `host folder "${source}" became the named volume "${volume}" so the app can run on any device` });
+        report.changed.push({ path, reason: shared ? `host folder "${source}" is the named volume "${volume}", shared with the other services that mount it` : `host folder "${source}" became the named volume "${volume}" so the app can run on any device` });
         return `${volume}:${target}${readOnly ? ':ro' : ''}`;
       }
       return v;
@@ -483,11 +488,12 @@ export function finishImport(rawDoc: unknown, meta: AppMeta, report: ImportRepor
       }
     }
     const taken = new Set(Object.keys(doc.volumes ?? {}));
+    const hostVolumes = new Map<string, string>();
     const services = doc.services as Record<string, Record<string, unknown>>;
     for (const [name, svc] of Object.entries(services)) {
       if (!isObject(svc)) throw new Error(`service ${name} is not a map`);
       if (typeof svc.image !== 'string' || !svc.image) throw new Error(`service ${name} has no image (Warren deploys images; it does not build them)`);
-      convertService(name, svc, doc, report, toVolume, taken);
+      convertService(name, svc, doc, report, toVolume, taken, hostVolumes);
       if (Array.isArray(svc.environment)) svc.environment = svc.environment.map(String);
     }
 

@@ -37,6 +37,16 @@ t.test('a real third-party catalog imports with a report for every app', async (
   t.equal(api.REDIS_PASSWORD, 'difyai123456', 'Redis keeps its own password even though it equals the database one');
   t.notOk(dify.report.changed.some((c) => c.path.endsWith('/REDIS_PASSWORD')));
 
+  // A host folder two services mount stays one volume: Dify's api and worker share their storage, and
+  // the nginx config its config service writes is the one nginx reads; authentik's server and worker share media.
+  const difySvc = dify.manifest!.document.services;
+  const volOf = (svc: unknown, target: string) => (((svc as { volumes?: unknown[] } | undefined)?.volumes) ?? []).map(String).find((v) => v.endsWith(`:${target}`))?.split(':')[0];
+  t.equal(volOf(difySvc.api, '/app/api/storage'), 'storage');
+  t.equal(volOf(difySvc.worker, '/app/api/storage'), 'storage', 'api and worker share one volume');
+  t.equal(volOf(difySvc.config, '/configs/nginx'), volOf(difySvc.nginx, '/etc/nginx'), 'config writes what nginx reads');
+  const authSvc = byApp.get('authentik')!.manifest!.document.services;
+  t.equal(volOf(authSvc['authentik-server'], '/media'), volOf(authSvc['authentik-worker'], '/media'));
+
   const frigate = byApp.get('frigate')!.manifest!;
   t.same(frigate.requires.devices.map((d) => d.path), ['/dev/bus/usb', '/dev/dri/renderD128'], 'devices become requirements');
   t.ok('WEBUI_PORT' in frigate.inputs, '${WEBUI_PORT:-5000} becomes an input');
