@@ -12,6 +12,7 @@ import { RemoteShell, type ShellResult } from './remote-shell.js';
 import { AuthFailedError, NotReadyError, type Closable, type KeyValueStorage, type Logger } from '../../core/plugin/types.js';
 import type { HostReading, MetricName, MetricsSource } from '../../core/providers/metrics-source.js';
 import {
+  BASH_POLL,
   bashPollCommand,
   bashPollFunction,
   benchmarkCommand,
@@ -92,7 +93,9 @@ export class SshProcfsSource implements MetricsSource, Closable {
     // Polls since free space was last read; unknown (read it now) at first and after a df that gave nothing.
     const df = this.sinceDf === undefined || this.sinceDf >= every - 1;
     const shell = await this.connection(signal);
-    const out = await this.run(this.bash ? bashPollCommand(paths, { df }) : pollCommand(paths, { df }), signal, shell);
+    // Without df, bash answers in one write that carries its own end marker (one packet per poll).
+    const command = !this.bash ? pollCommand(paths, { df }) : df ? bashPollCommand(paths, { df }) : (marker: string) => `${BASH_POLL} ${marker}`;
+    const out = await this.run(command, signal, shell);
     const at = Date.now();
     if (out.stderr.trim() && !this.warnedStderr) {
       // Usually a configured path that does not exist; its filesystem is simply missing from the reading.
@@ -134,7 +137,7 @@ export class SshProcfsSource implements MetricsSource, Closable {
     return { perCore: DEFAULT_CPU_SCORE, basis: 'default' };
   }
 
-  private async run(command: string, signal?: AbortSignal, opened?: RemoteShell): Promise<ShellResult> {
+  private async run(command: string | ((marker: string) => string), signal?: AbortSignal, opened?: RemoteShell): Promise<ShellResult> {
     signal?.throwIfAborted();
     const shell = opened ?? (await this.connection(signal));
     signal?.throwIfAborted();
@@ -148,7 +151,7 @@ export class SshProcfsSource implements MetricsSource, Closable {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
     });
-    const exec = shell.run(command);
+    const exec = typeof command === 'string' ? shell.run(command) : shell.runFramed(command);
     try {
       return await (signal ? Promise.race([exec, aborted]) : exec);
     } catch (e) {

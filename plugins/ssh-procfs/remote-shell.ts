@@ -12,6 +12,8 @@ export interface ShellResult {
 
 interface Pending {
   marker: string;
+  /** The command prints the end marker itself, on stdout only (see runFramed). */
+  stdoutOnly?: boolean;
   resolve(r: ShellResult): void;
   reject(e: Error): void;
 }
@@ -59,6 +61,17 @@ export class RemoteShell {
     return next;
   }
 
+  /**
+   * Runs a command that prints its own end of output: `\n<marker> <status>\n` on stdout, in the same
+   * write as its output, and nothing on stderr. The whole answer can then leave the device in one
+   * write, so sshd wakes once and sends one packet, where run() needs three writes.
+   */
+  runFramed(command: (marker: string) => string): Promise<ShellResult> {
+    const next = this.queue.then(() => this.send(command, true));
+    this.queue = next.catch(() => {});
+    return next;
+  }
+
   close(): void {
     this.fail(new Error('the remote shell was closed'));
     try {
@@ -68,13 +81,17 @@ export class RemoteShell {
     }
   }
 
-  private send(command: string): Promise<ShellResult> {
+  private send(command: string | ((marker: string) => string), stdoutOnly = false): Promise<ShellResult> {
     if (this.closedWith) return Promise.reject(this.closedWith);
     const marker = `@@warren-${randomBytes(8).toString('hex')}`;
     return new Promise<ShellResult>((resolve, reject) => {
-      this.pending = { marker, resolve, reject };
+      this.pending = { marker, resolve, reject, stdoutOnly };
       this.out = '';
       this.err = '';
+      if (typeof command === 'function') {
+        this.channel.write(`${command(marker)}\n`);
+        return;
+      }
       // The marker goes on both streams, since their order relative to each other is not kept.
       // The leading newline ends output that lacks its own; it is taken off again below.
       this.channel.write(`{ ${command}\n}; printf '\\n%s %s\\n' '${marker}' "$?"; printf '\\n%s\\n' '${marker}' >&2\n`);
@@ -85,14 +102,14 @@ export class RemoteShell {
     const p = this.pending;
     if (!p) return;
     const outAt = this.out.indexOf(`\n${p.marker} `);
-    const errAt = this.err.indexOf(`\n${p.marker}\n`);
+    const errAt = p.stdoutOnly ? this.err.length : this.err.indexOf(`\n${p.marker}\n`);
     if (outAt < 0 || errAt < 0) return;
     const end = this.out.indexOf('\n', outAt + 1 + p.marker.length);
     if (end < 0) return;
     const code = Number(this.out.slice(outAt + 1 + p.marker.length + 1, end));
     const result = { stdout: this.out.slice(0, outAt), stderr: this.err.slice(0, errAt), code };
     this.out = this.out.slice(end + 1);
-    this.err = this.err.slice(errAt + p.marker.length + 2);
+    this.err = p.stdoutOnly ? '' : this.err.slice(errAt + p.marker.length + 2);
     this.pending = undefined;
     p.resolve(result);
   }

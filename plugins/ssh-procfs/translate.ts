@@ -47,15 +47,17 @@ export const BASH_POLL = '__warren_poll';
 export function bashPollFunction(): string {
   return [
     `${BASH_POLL}() {`,
-    '  local s= m= l= u= b= h= t=',
-    '  read -r -d "" s </proc/stat',
-    '  read -r -d "" m </proc/meminfo',
-    '  read -r l </proc/loadavg',
-    '  read -r u </proc/uptime',
+    '  local s= m= l= u= b= h= t= e=',
+    '  read -r -d "" s </proc/stat 2>/dev/null',
+    '  read -r -d "" m </proc/meminfo 2>/dev/null',
+    '  read -r l </proc/loadavg 2>/dev/null',
+    '  read -r u </proc/uptime 2>/dev/null',
     '  read -r b </proc/sys/kernel/random/boot_id 2>/dev/null',
     '  read -r h </proc/sys/kernel/hostname 2>/dev/null',
     `  t=\${s#*$'\\n'btime }; if [ "$t" = "$s" ]; then t=; else t="btime \${t%%$'\\n'*}"; fi`,
-    `  printf '==> /proc/stat <==\\n%s\\n%s\\n==> /proc/meminfo <==\\n%s\\n==> /proc/loadavg <==\\n%s\\n==> /proc/uptime <==\\n%s\\n==> /proc/sys/kernel/random/boot_id <==\\n%s\\n==> /proc/sys/kernel/hostname <==\\n%s\\n' "\${s%%$'\\n'intr *}" "$t" "$m" "$l" "$u" "$b" "$h"`,
+    // With a marker argument, the end-of-answer line goes out in the same write (RemoteShell.runFramed).
+    `  if [ -n "$1" ]; then e="\n$1 0\n"; fi`,
+    `  printf '==> /proc/stat <==\\n%s\\n%s\\n==> /proc/meminfo <==\\n%s\\n==> /proc/loadavg <==\\n%s\\n==> /proc/uptime <==\\n%s\\n==> /proc/sys/kernel/random/boot_id <==\\n%s\\n==> /proc/sys/kernel/hostname <==\\n%s\\n%b' "\${s%%$'\\n'intr *}" "$t" "$m" "$l" "$u" "$b" "$h" "$e"`,
     '}',
   ].join('\n');
 }

@@ -25,6 +25,16 @@ if (env) {
     const big = await shell.run('head -c 300000 /dev/zero | tr "\\0" x; echo');
     t.equal(big.stdout.length, 300001, 'output larger than one SSH window arrives whole');
 
+    // A command that frames its own answer (one write, marker on stdout only), between ordinary ones.
+    const [x, y, z] = await Promise.all([
+      shell.run('echo before; echo warn >&2'),
+      shell.runFramed((m) => `printf 'framed\\n%s 0\\n' '${m}'`),
+      shell.run('echo after'),
+    ]);
+    t.same(x, { stdout: 'before\n', stderr: 'warn\n', code: 0 });
+    t.same(y, { stdout: 'framed', stderr: '', code: 0 });
+    t.same(z, { stdout: 'after\n', stderr: '', code: 0 });
+
     const pid = (await shell.run('echo $$')).stdout.trim();
     const pending = shell.run('sleep 30');
     await ssh.execCommand(`kill -9 ${pid}`);
