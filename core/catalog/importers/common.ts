@@ -485,6 +485,12 @@ export function finishImport(rawDoc: unknown, meta: AppMeta, report: ImportRepor
             delete def[k];
           }
         }
+        // A fixed name (Dify's `networks: { dify: { name: dify } }`) would escape the app's project:
+        // a second install would join the first one's network. Only an external one is really shared.
+        if (def.name !== undefined && def.external !== true) {
+          report.changed.push({ path: `/${section}/${n}/name`, reason: `fixed name "${String(def.name)}" dropped: the ${section === 'volumes' ? 'volume' : 'network'} belongs to the app, so two installs neither share nor collide on it` });
+          delete def.name;
+        }
       }
     }
     const taken = new Set(Object.keys(doc.volumes ?? {}));

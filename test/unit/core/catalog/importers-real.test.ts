@@ -44,6 +44,8 @@ t.test('a real third-party catalog imports with a report for every app', async (
   t.equal(volOf(difySvc.api, '/app/api/storage'), 'storage');
   t.equal(volOf(difySvc.worker, '/app/api/storage'), 'storage', 'api and worker share one volume');
   t.equal(volOf(difySvc.config, '/configs/nginx'), volOf(difySvc.nginx, '/etc/nginx'), 'config writes what nginx reads');
+  t.same(dify.manifest!.document.networks, { ssrf_proxy_network: { internal: true }, dify: {} }, 'its networks are its own: no fixed name');
+  t.ok(dify.report.changed.some((c) => c.path === '/networks/dify/name'));
   const authSvc = byApp.get('authentik')!.manifest!.document.services;
   t.equal(volOf(authSvc['authentik-server'], '/media'), volOf(authSvc['authentik-worker'], '/media'));
 
