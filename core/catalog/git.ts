@@ -101,7 +101,6 @@ function gitEnv(): NodeJS.ProcessEnv {
   env.GIT_ASKPASS = '';
   env.SSH_ASKPASS = '';
   env.GIT_PROTOCOL_FROM_USER = '0';
-  env.GIT_CONFIG_NOSYSTEM = '1';
   if (!env.GIT_SSH_COMMAND && !env.GIT_SSH) env.GIT_SSH_COMMAND = 'ssh -o BatchMode=yes -o ConnectTimeout=15';
   return env;
 }
