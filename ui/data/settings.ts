@@ -1,19 +1,11 @@
 // Hub settings over REST: the MQTT bridge (the password is write-only: only whether one is stored comes back).
+import type { MqttInput } from '../../core/bus/mqtt-feature.js';
 import { request } from './api.js';
 
-export interface MqttSettingsView {
-  enabled: boolean;
-  url?: string;
-  username?: string;
-  passwordSet?: boolean;
-  clientId?: string;
-  prefix?: string;
-  discoveryPrefix?: string;
-  acl?: Record<string, string[] | '*'>;
-  ca?: string;
-  cert?: string;
-  key?: string;
-}
+export type { MqttInput };
+
+/** What the hub shows of its stored settings: the password only as whether one is set. */
+export type MqttSettingsView = Omit<MqttInput, 'password'> & { passwordSet?: boolean };
 
 export interface MqttStatus {
   enabled: boolean;
@@ -30,8 +22,6 @@ export interface MqttStatus {
   lastError?: string;
   hint?: string;
 }
-
-export type MqttInput = Omit<MqttSettingsView, 'passwordSet'> & { password?: string };
 
 export const mqttStatus = () => request<MqttStatus>('GET', '/mqtt');
 export const setMqtt = (input: MqttInput) => request<MqttStatus>('PUT', '/mqtt', input);
