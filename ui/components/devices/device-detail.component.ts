@@ -22,10 +22,14 @@ export class WnDeviceDetail extends LitElement {
   range: Range = '1h';
   error = '';
   // Any update (a reading or a state change) means the device view changed: read it again.
+  // The charts follow too, at most every 10 s: a page opened before the first sample fills in, and an
+  // hour's chart keeps moving while someone watches it.
   private readonly live = new SubscriptionController<unknown>(this, '', (_c, u) => {
     void this.loadDevice();
+    if (Date.now() - this.historyAt >= 10_000) void this.loadHistory();
     return u;
   });
+  private historyAt = 0;
 
   override willUpdate(changed: Map<string, unknown>): void {
     if (changed.has('deviceId') && this.deviceId) {
@@ -44,6 +48,7 @@ export class WnDeviceDetail extends LitElement {
   }
 
   private async loadHistory(): Promise<void> {
+    this.historyAt = Date.now();
     try {
       this.history = await deviceHistory(this.deviceId, this.range);
     } catch (e) {
