@@ -443,17 +443,42 @@ export class PoolingService {
 
   /**
    * Replaces the app's database content with a dump: emptied first (dropped and provisioned again, same
-   * user and password), then fed the dump as it streams. The caller should have the whole dump at hand
-   * (a file) so that a broken upload cannot leave the database half restored.
+   * user and password), then fed the dump as it streams. What the database held is dumped to a file
+   * first, and put back when the restore fails (a file that is not a dump, a broken stream), so a failed
+   * restore loses nothing; if even that fails, the file is kept and the error names it.
    */
   async restore(app: string, ref: string, data: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<void> {
     await this.lock(`app:${app}:${ref}`, async () => {
       const { grant, live } = await this.grantLive(app, ref);
       const names = { database: grant.database, user: grant.username };
       const pw = await this.store.secrets.get(grant.secretRef!);
-      await live.pool.deprovision(names);
-      await this.onServer(live.row.id, () => live.pool.provision({ app, ref, ...names, password: pw, connectionLimit: this.connectionLimit() }));
-      await live.pool.restore(names, data, signal);
+      await mkdir(this.opts.dumpDir, { recursive: true, mode: 0o700 });
+      const safety = join(this.opts.dumpDir, `.before-restore-${randomBytes(8).toString('hex')}.sql`);
+      await pipeline(Readable.from(await live.pool.dump(names, signal)), createWriteStream(safety, { mode: 0o600 }), ...(signal ? [{ signal }] : []));
+      const load = async (from: AsyncIterable<Uint8Array>, s?: AbortSignal) => {
+        await live.pool.deprovision(names);
+        await this.onServer(live.row.id, () => live.pool.provision({ app, ref, ...names, password: pw, connectionLimit: this.connectionLimit() }));
+        await live.pool.restore(names, from, s);
+      };
+      try {
+        await load(data, signal);
+      } catch (e) {
+        const why = (e as Error).message;
+        const code = e instanceof WarrenError ? e.code : 'WARREN_ERR_DATABASE';
+        const kept = e instanceof WarrenError ? { status: e.status, ...(e.hint ? { hint: e.hint } : {}), ...(e.details ? { details: e.details } : {}) } : {};
+        try {
+          await load(createReadStream(safety));
+        } catch (e2) {
+          throw new WarrenError(code, `${why}; putting back what the database held also failed: ${(e2 as Error).message}`, {
+            ...kept,
+            hint: `What it held before the restore is kept in ${safety}; restore that file (warren db restore ${app} <file>) once the server is healthy.`,
+            cause: e,
+          });
+        }
+        await rm(safety, { force: true });
+        throw new WarrenError(code, `${why}; the database was put back as it was before the restore`, { ...kept, cause: e });
+      }
+      await rm(safety, { force: true });
     });
   }
 

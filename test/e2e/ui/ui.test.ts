@@ -221,7 +221,7 @@ t.test('devices, dashboard, install wizard, apps, logs and removal', async (t) =
     const bad = join(scratch, 'not-a-dump.sql');
     writeFileSync(bad, 'this is not SQL at all;\n');
     await page.getByLabel(`Restore ${appId}'s database from a file`).setInputFiles(bad);
-    await until('the failed restore explained', async () => (await work.getAttribute('role')) === 'alert' && /The restore failed: .*syntax error.*restore a good dump again/.test((await work.textContent()) ?? ''), 120_000);
+    await until('the failed restore explained', async () => (await work.getAttribute('role')) === 'alert' && /The restore failed: .*syntax error.*put back as it was before the restore.*plain SQL dump/.test((await work.textContent()) ?? ''), 120_000);
     t.pass(`a bad file is explained: ${(await work.textContent())!.slice(0, 200)}`);
     // Restore: the downloaded dump uploaded as the request body.
     await page.getByLabel(`Restore ${appId}'s database from a file`).setInputFiles(dumpFile);

@@ -72,7 +72,7 @@ export class WnDatabases extends LitElement {
     input.value = '';
     if (!file) return;
     const key = `${app}/${ref}`;
-    if (!confirm(`Replace everything in ${app}'s database "${ref}" with ${file.name} (${bytes(file.size)})? What is in it now is dropped first. Stop ${app} before restoring so it does not write meanwhile.`)) return;
+    if (!confirm(`Replace everything in ${app}'s database "${ref}" with ${file.name} (${bytes(file.size)})? If the restore fails, what is in it now is put back. Stop ${app} before restoring so it does not write meanwhile.`)) return;
     this.set(key, { busy: true, text: `Uploading ${file.name}…` });
     try {
       await restoreDatabase(app, ref, file, (sent, total) =>
@@ -82,7 +82,7 @@ export class WnDatabases extends LitElement {
     } catch (e) {
       // The server's own words say what was wrong with the file; the generic "look at the log" hint does not help here.
       const why = e instanceof HubError ? e.error.message : explain(e);
-      this.set(key, { busy: false, ok: false, text: `The restore failed: ${why}. Is the file a plain SQL dump of this database, as Download dump makes? The database was emptied before loading, so it may now be empty or partly loaded: restore a good dump again.` });
+      this.set(key, { busy: false, ok: false, text: `The restore failed: ${why}. Is the file a plain SQL dump of this database, as Download dump makes?` });
     }
   }
 

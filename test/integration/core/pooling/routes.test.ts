@@ -2,7 +2,7 @@
 // credential, dump and restore round-trip over REST, and bad input is refused with its path.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -78,6 +78,16 @@ if (env) {
     // Tens of MB, streamed both ways through the CLI (the old limit was ~2 MB, the dump held in memory).
     const project = `${namespace}-pool-postgres`;
     const asApp = (sql: string) => execFileSync('docker', ['exec', '-e', `PGPASSWORD=${r.database.password}`, `${project}-server-1`, 'psql', '-X', '-At', '-h', '127.0.0.1', '-U', r.database.user, '-d', r.database.database, '-v', 'ON_ERROR_STOP=1', '-c', sql]).toString().trim();
+    // A file that is not a dump fails the restore and loses nothing: what the database held is put back.
+    asApp("CREATE TABLE kept (id int PRIMARY KEY); INSERT INTO kept SELECT generate_series(1, 3)");
+    const garbage = await fetch(`${th.url}/api/pools/databases/notes/main/restore`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/sql' }, body: 'this is not a dump;\n' });
+    const garbageBody = (await garbage.json()) as { error?: { message?: string } };
+    t.not(garbage.status, 200, 'a file that is not a dump fails the restore');
+    t.match(garbageBody.error?.message, /syntax error.*put back as it was before the restore/, `the failure says the data was put back: ${garbageBody.error?.message}`);
+    t.equal(asApp('SELECT count(*) FROM kept'), '3', 'the rows are still there');
+    t.equal(asApp("SELECT tableowner FROM pg_tables WHERE tablename = 'kept'"), r.database.user, 'still owned by the app');
+    t.same(readdirSync(th.hub.services.pooling!['opts'].dumpDir).filter((f: string) => f.startsWith('.before-restore-')), [], 'the safety copy is removed');
+    asApp('DROP TABLE kept');
     asApp("CREATE TABLE big (id int PRIMARY KEY, body text); INSERT INTO big SELECT g, repeat(md5(g::text), 3) FROM generate_series(1, 300000) g");
     const dir = mkdtempSync(join(tmpdir(), 'wn-dump-'));
     t.teardown(() => rmSync(dir, { recursive: true, force: true }));
