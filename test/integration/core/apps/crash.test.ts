@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { needServices, type TestEnvState } from '../../../helpers/services.js';
 import { openStore, type Store } from '../../../../core/store/index.js';
-import { deviceReady, startHub, stopHub, waitOp, type RunningHub } from './hub-process.js';
+import { addLocalDevice, deviceReady, startHub, stopHub, waitOp, type RunningHub } from './hub-process.js';
 import { leftovers, removeDefaultPools, until } from './fixture.js';
 
 const root = join(import.meta.dirname, '../../../..');
@@ -108,7 +108,7 @@ t.test('a hub killed at every step boundary of install and remove recovers to in
 
   // Set-up: the local Docker as a device, saved in the shared data directory.
   const setup = await startHub(dataDir, catalogDir);
-  const added = await setup.api('POST', '/api/devices', { name: 'local', connection: { type: 'socket', socketPath: state.docker!.socket }, helperImage: state.images!.web });
+  const added = await addLocalDevice(setup, state);
   t.equal(added.status, 201, JSON.stringify(added.body.error ?? ''));
   await stopHub(setup);
 

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import type { TestEnvState } from '../../../helpers/services.js';
 import { PASSWORD, TEST_REWRITES, until } from './fixture.js';
 
 const root = join(import.meta.dirname, '../../../..');
@@ -65,6 +66,11 @@ export async function startHub(dataDir: string, catalogDir: string, crashAt?: st
 export async function stopHub(h: RunningHub): Promise<void> {
   if (h.child.exitCode === null && h.child.signalCode === null) h.child.kill('SIGTERM');
   await h.exited;
+}
+
+/** Adds the local Docker as device "local", with the test environment's helper image (every suite's set-up). */
+export function addLocalDevice(h: RunningHub, state: TestEnvState): Promise<{ status: number; body: any }> {
+  return h.api('POST', '/api/devices', { name: 'local', connection: { type: 'socket', socketPath: state.docker!.socket }, helperImage: state.images!.web });
 }
 
 export async function deviceReady(h: RunningHub): Promise<void> {

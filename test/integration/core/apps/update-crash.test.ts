@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { needServices } from '../../../helpers/services.js';
 import { leftovers, until } from './fixture.js';
-import { deviceReady, startHub, stopHub, waitOp } from './hub-process.js';
+import { addLocalDevice, deviceReady, startHub, stopHub, waitOp } from './hub-process.js';
 
 const root = join(import.meta.dirname, '../../../..');
 const APP = 'upd-demo';
@@ -57,7 +57,7 @@ t.test('a hub killed at every step boundary of an update finishes it or rolls it
 
   // Set-up: the local Docker as a device and version 1 installed, in the shared data directory.
   const setup = await startHub(dataDir, catalogDir);
-  const added = await setup.api('POST', '/api/devices', { name: 'local', connection: { type: 'socket', socketPath: state.docker!.socket }, helperImage: state.images!.web });
+  const added = await addLocalDevice(setup, state);
   t.equal(added.status, 201, JSON.stringify(added.body.error ?? ''));
   await deviceReady(setup);
   const installed = await setup.api('POST', '/api/apps', { app: APP });
