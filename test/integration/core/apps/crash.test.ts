@@ -4,13 +4,12 @@
 // network, volume, database, user, grant, app row or secret left behind. Real hub processes on the
 // local Docker, one boundary after the other, sharing one data directory.
 import t, { type Test } from 'tap';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { needServices, type TestEnvState } from '../../../helpers/services.js';
 import { openStore, type Store } from '../../../../core/store/index.js';
-import { addLocalDevice, deviceReady, startHub, stopHub, waitOp, type RunningHub } from './hub-process.js';
+import { crashWorkspace, deviceReady, killedWithin, recovered, setupHub, startHub, stopHub, waitOp, type RunningHub } from './hub-process.js';
 import { leftovers, removeDefaultPools, until } from './fixture.js';
 
 const root = join(import.meta.dirname, '../../../..');
@@ -97,20 +96,12 @@ t.test('a hub killed at every step boundary of install and remove recovers to in
   const started = Date.now();
   const docker = new Docker({ socketPath: state.docker!.socket });
   await removeDefaultPools(docker);
-  const dataDir = mkdtempSync(join(tmpdir(), 'warren-crash-'));
-  const catalogDir = crashCatalog(mkdtempSync(join(tmpdir(), 'warren-crash-catalog-')));
-  t.teardown(async () => {
-    for (const c of await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`com.docker.compose.project=${PROJECT}`] }) })) await docker.getContainer(c.Id).remove({ force: true, v: true });
-    await removeDefaultPools(docker);
-    rmSync(dataDir, { recursive: true, force: true });
-    rmSync(catalogDir, { recursive: true, force: true });
-  });
+  t.teardown(() => removeDefaultPools(docker));
+  const { dataDir, catalogDir } = crashWorkspace(t, docker, PROJECT, 'crash');
+  crashCatalog(catalogDir);
 
   // Set-up: the local Docker as a device, saved in the shared data directory.
-  const setup = await startHub(dataDir, catalogDir);
-  const added = await addLocalDevice(setup, state);
-  t.equal(added.status, 201, JSON.stringify(added.body.error ?? ''));
-  await stopHub(setup);
+  await stopHub(await setupHub(t, { dataDir, catalogDir }, state));
 
   // WARREN_CRASH_BOUNDARIES (comma-separated) runs a subset while working on one step.
   const only = process.env.WARREN_CRASH_BOUNDARIES?.split(',').filter(Boolean);
@@ -139,19 +130,13 @@ t.test('a hub killed at every step boundary of install and remove recovers to in
         const r = await dying.api('POST', '/api/apps', { app: APP });
         t.equal(r.status, 202, JSON.stringify(r.body.error ?? ''));
       }
-      const end = await Promise.race([dying.exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), 180_000))]);
-      t.equal(end?.signal, 'SIGKILL', `the hub died at ${at}`);
-      if (!end) await stopHub(dying);
+      t.equal(await killedWithin(dying, 180_000), 'SIGKILL', `the hub died at ${at}`);
       phase('until killed');
 
       const hub = await startHub(dataDir, catalogDir);
       try {
-        await until('recovery to end every operation', async () => {
-          const ops = (await hub.api('GET', '/api/operations')).body.operations as { state: string }[] | undefined;
-          return ops && ops.length > 0 && ops.every((o) => o.state !== 'pending' && o.state !== 'running');
-        }, 180_000);
+        const ops = await recovered(hub);
         phase('restart and recovery');
-        const ops = (await hub.api('GET', '/api/operations')).body.operations as { kind: string; state: string; error: string | null }[];
         const last = ops.filter((o) => o.kind === at.split(':')[0]).at(-1)!;
         t.not(last.state, 'failed', `the interrupted ${last.kind} ended ${last.state}${last.error ? ` (${last.error})` : ''}`);
         const present = (await hub.api('GET', `/api/apps/${APP}`)).status === 200;

@@ -65,12 +65,15 @@ export async function appsHub(t: { teardown(fn: () => unknown): void }, state: T
  * and networks. Other suites give their servers their own namespace, so these are this suite's.
  */
 export async function removeDefaultPools(docker: Docker): Promise<void> {
-  for (const project of ['warren-pool-postgres', 'warren-pool-mariadb']) {
-    const filters = JSON.stringify({ label: [`com.docker.compose.project=${project}`] });
-    for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true, v: true });
-    for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) await docker.getVolume(v.Name).remove().catch(() => {});
-    for (const n of await docker.listNetworks({ filters })) await docker.getNetwork(n.Id).remove().catch(() => {});
-  }
+  for (const project of ['warren-pool-postgres', 'warren-pool-mariadb']) await removeProject(docker, project);
+}
+
+/** Removes a Compose project's containers (with their anonymous volumes), named volumes and networks from an engine. */
+export async function removeProject(docker: Docker, project: string): Promise<void> {
+  const filters = JSON.stringify({ label: [`com.docker.compose.project=${project}`] });
+  for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true, v: true });
+  for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) await docker.getVolume(v.Name).remove().catch(() => {});
+  for (const n of await docker.listNetworks({ filters })) await docker.getNetwork(n.Id).remove().catch(() => {});
 }
 
 /** Containers, volumes and networks of a Compose project on an engine. */

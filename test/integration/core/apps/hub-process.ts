@@ -1,10 +1,14 @@
 // Real hub processes for the suites that kill one (WARREN_TEST_CRASH_AT) and start another on the same
 // data directory: the local Docker is added as a device by the suite, the catalog is one folder.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type Docker from 'dockerode';
+import type { Test } from 'tap';
 import type { TestEnvState } from '../../../helpers/services.js';
-import { PASSWORD, TEST_REWRITES, until } from './fixture.js';
+import { PASSWORD, removeProject, TEST_REWRITES, until } from './fixture.js';
 
 const root = join(import.meta.dirname, '../../../..');
 
@@ -73,6 +77,30 @@ export function addLocalDevice(h: RunningHub, state: TestEnvState): Promise<{ st
   return h.api('POST', '/api/devices', { name: 'local', connection: { type: 'socket', socketPath: state.docker!.socket }, helperImage: state.images!.web });
 }
 
+
+/**
+ * The data directory the suite's hubs share and its catalog folder; when the test ends both are removed
+ * with the app's Compose project (containers, volumes, networks) on the local engine.
+ */
+export function crashWorkspace(t: Test, docker: Docker, project: string, name: string): { dataDir: string; catalogDir: string } {
+  const dataDir = mkdtempSync(join(tmpdir(), `warren-${name}-`));
+  const catalogDir = mkdtempSync(join(tmpdir(), `warren-${name}-catalog-`));
+  t.teardown(async () => {
+    await removeProject(docker, project);
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(catalogDir, { recursive: true, force: true });
+  });
+  return { dataDir, catalogDir };
+}
+
+/** The set-up hub (no crash hook): started on the workspace with the local Docker saved as device "local". */
+export async function setupHub(t: Test, ws: { dataDir: string; catalogDir: string }, state: TestEnvState): Promise<RunningHub> {
+  const h = await startHub(ws.dataDir, ws.catalogDir);
+  const added = await addLocalDevice(h, state);
+  t.equal(added.status, 201, `device local added${added.status === 201 ? '' : `: ${JSON.stringify(added.body.error ?? added.body)}`}`);
+  return h;
+}
+
 export async function deviceReady(h: RunningHub): Promise<void> {
   await until('device local online with fresh metrics', async () => {
     const d = (await h.api('GET', '/api/devices/snapshot')).body.devices?.[0];
@@ -87,3 +115,25 @@ export async function waitOp(h: RunningHub, id: string): Promise<any> {
   }, 180_000);
 }
 
+
+/**
+ * Waits up to `ms` for a hub started with WARREN_TEST_CRASH_AT to die; one still alive then is stopped.
+ * Returns the signal it died of (SIGKILL when the hook fired), or undefined when it had to be stopped.
+ */
+export async function killedWithin(h: RunningHub, ms: number): Promise<NodeJS.Signals | null | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const end = await Promise.race([h.exited, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms)))]);
+  clearTimeout(timer);
+  if (!end) await stopHub(h);
+  return end?.signal;
+}
+
+export interface OperationView { id: string; kind: string; state: string; error: string | null }
+
+/** Waits until a restarted hub's recovery has ended every operation; returns them all. */
+export function recovered(h: RunningHub): Promise<OperationView[]> {
+  return until('recovery to end every operation', async () => {
+    const ops = (await h.api('GET', '/api/operations')).body.operations as OperationView[] | undefined;
+    return ops && ops.length > 0 && ops.every((o) => o.state !== 'pending' && o.state !== 'running') && ops;
+  }, 180_000);
+}

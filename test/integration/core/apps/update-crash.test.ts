@@ -4,13 +4,12 @@
 // and no operation left unfinished. Real hub processes on the local Docker sharing one data directory.
 // Run under /tmp/warren-services.lock.
 import t from 'tap';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { needServices } from '../../../helpers/services.js';
 import { leftovers, until } from './fixture.js';
-import { addLocalDevice, deviceReady, startHub, stopHub, waitOp } from './hub-process.js';
+import { crashWorkspace, deviceReady, killedWithin, recovered, setupHub, startHub, stopHub, waitOp } from './hub-process.js';
 
 const root = join(import.meta.dirname, '../../../..');
 const APP = 'upd-demo';
@@ -43,22 +42,11 @@ t.test('a hub killed at every step boundary of an update finishes it or rolls it
   if (!state) return;
   const started = Date.now();
   const docker = new Docker({ socketPath: state.docker!.socket });
-  const dataDir = mkdtempSync(join(tmpdir(), 'warren-update-crash-'));
-  const catalogDir = mkdtempSync(join(tmpdir(), 'warren-update-crash-catalog-'));
+  const { dataDir, catalogDir } = crashWorkspace(t, docker, PROJECT, 'update-crash');
   publish(catalogDir, 'v1');
-  t.teardown(async () => {
-    const filters = JSON.stringify({ label: [`com.docker.compose.project=${PROJECT}`] });
-    for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true, v: true });
-    for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) await docker.getVolume(v.Name).remove().catch(() => {});
-    for (const n of await docker.listNetworks({ filters })) await docker.getNetwork(n.Id).remove().catch(() => {});
-    rmSync(dataDir, { recursive: true, force: true });
-    rmSync(catalogDir, { recursive: true, force: true });
-  });
 
   // Set-up: the local Docker as a device and version 1 installed, in the shared data directory.
-  const setup = await startHub(dataDir, catalogDir);
-  const added = await addLocalDevice(setup, state);
-  t.equal(added.status, 201, JSON.stringify(added.body.error ?? ''));
+  const setup = await setupHub(t, { dataDir, catalogDir }, state);
   await deviceReady(setup);
   const installed = await setup.api('POST', '/api/apps', { app: APP });
   t.equal((await waitOp(setup, installed.body.operation)).state, 'done', 'v1 installed');
@@ -76,17 +64,11 @@ t.test('a hub killed at every step boundary of an update finishes it or rolls it
       await deviceReady(dying);
       const r = await dying.api('POST', `/api/apps/${APP}/update`);
       t.equal(r.status, 202, JSON.stringify(r.body.error ?? ''));
-      const end = await Promise.race([dying.exited, new Promise<undefined>((res) => setTimeout(() => res(undefined), 120_000))]);
-      t.equal(end?.signal, 'SIGKILL', `the hub died at ${at}`);
-      if (!end) await stopHub(dying);
+      t.equal(await killedWithin(dying, 120_000), 'SIGKILL', `the hub died at ${at}`);
 
       const hub = await startHub(dataDir, catalogDir);
       try {
-        await until('recovery to end every operation', async () => {
-          const ops = (await hub.api('GET', '/api/operations')).body.operations as { state: string }[] | undefined;
-          return ops && ops.length > 0 && ops.every((o) => o.state !== 'pending' && o.state !== 'running');
-        }, 180_000);
-        const ops = (await hub.api('GET', '/api/operations')).body.operations as { id: string; kind: string; state: string; error: string | null }[];
+        const ops = await recovered(hub);
         const last = ops.find((o) => o.id === r.body.operation)!;
         t.ok(['done', 'rolled_back'].includes(last.state), `the interrupted update ended ${last.state}${last.error ? ` (${last.error})` : ''}`);
         const app = (await hub.api('GET', `/api/apps/${APP}`)).body.app;
