@@ -1,4 +1,5 @@
-export { rankDevices } from './rank.js';
+export { rankDevices, rankTable } from './rank.js';
+export { DeviceTable } from './table.js';
 export { ReservationLedger, type LedgerEntry, type LedgerObservation } from './ledger.js';
 export { parseRequirements, parseSnapshot } from './validate.js';
 export { describeDeviceArch, intersectPlatforms, normalizeDeviceArch, normalizeImageRef, normalizePlatform, normalizePort, runsImagePlatform } from './platform.js';

@@ -203,11 +203,11 @@ export class Measure {
   imagesPresent = 0;
 }
 
-const round1 = (x: number): number => Math.round(x * 10) / 10;
+export const round1 = (x: number): number => Math.round(x * 10) / 10;
 /** Sums and products of huge (valid) figures can overflow; JSON has no Infinity, so stay finite. */
 export const finite = (x: number): number => (x > Number.MAX_VALUE ? Number.MAX_VALUE : x < -Number.MAX_VALUE ? -Number.MAX_VALUE : x);
-const round2 = (x: number): number => Math.round(x * 100) / 100;
-const clamp01 = (x: number): number => (x < 0 ? 0 : x > 1 ? 1 : x === x ? x : 0);
+export const round2 = (x: number): number => Math.round(x * 100) / 100;
+export const clamp01 = (x: number): number => (x < 0 ? 0 : x > 1 ? 1 : x === x ? x : 0);
 
 function archRuns(raw: string, app: PreparedApp): boolean {
   let ok = app.archRuns.get(raw);
@@ -225,7 +225,7 @@ function archRuns(raw: string, app: PreparedApp): boolean {
   return ok;
 }
 
-export function runsPlatform(d: DeviceSnapshot, app: PreparedApp): boolean {
+export function runsPlatform(d: Pick<DeviceSnapshot, 'arch' | 'platforms'>, app: PreparedApp): boolean {
   if (archRuns(d.arch, app)) return true;
   const extra = d.platforms;
   if (extra) for (let i = 0; i < extra.length; i++) if (archRuns(extra[i]!, app)) return true;
@@ -233,7 +233,7 @@ export function runsPlatform(d: DeviceSnapshot, app: PreparedApp): boolean {
 }
 
 /** A path is there when listed, or when something below it is (`/dev/dri/renderD128` means `/dev/dri` exists). */
-export function hasPath(d: DeviceSnapshot, path: string): boolean {
+export function hasPath(d: Pick<DeviceSnapshot, 'devicePaths'>, path: string): boolean {
   const list = d.devicePaths;
   for (let i = 0; i < list.length; i++) {
     const p = list[i]!;
@@ -242,7 +242,7 @@ export function hasPath(d: DeviceSnapshot, path: string): boolean {
   return false;
 }
 
-export function hasPort(d: DeviceSnapshot, port: string): boolean {
+export function hasPort(d: Pick<DeviceSnapshot, 'listeningPorts'>, port: string): boolean {
   const list = d.listeningPorts;
   for (let i = 0; i < list.length; i++) {
     const l = list[i]!;
@@ -276,7 +276,7 @@ export function poolHasExtensions(need: DatabaseNeed, pool: { extensions?: strin
 }
 
 /** Index of the first pool on the device that meets the need, or -1. */
-export function poolFor(d: DeviceSnapshot, p: PreparedNeed): number {
+export function poolFor(d: Pick<DeviceSnapshot, 'databases'>, p: PreparedNeed): number {
   if (p.need.dedicated) return -1;
   const pools = d.databases;
   for (let i = 0; i < pools.length; i++) {
@@ -286,10 +286,46 @@ export function poolFor(d: DeviceSnapshot, p: PreparedNeed): number {
   return -1;
 }
 
-function hasEngine(d: DeviceSnapshot, engine: DatabaseEngine): boolean {
+function hasEngine(d: Pick<DeviceSnapshot, 'databases'>, engine: DatabaseEngine): boolean {
   const pools = d.databases;
   for (let i = 0; i < pools.length; i++) if (poolEngine(pools[i]!.engine) === engine) return true;
   return false;
+}
+
+/**
+ * How each database need of the app is met on a device with these pools (VIA_* into m.via, the pool
+ * used into m.pool); returns the memory of the database servers the app brings onto the device.
+ */
+export function planDatabases(d: Pick<DeviceSnapshot, 'databases'>, app: PreparedApp, s: Settings, m: Measure): number {
+  let dedicatedMemory = 0;
+  const needs = app.databases;
+  let newEngines = 0;
+  for (let i = 0; i < needs.length; i++) {
+    const p = needs[i]!;
+    const k = poolFor(d, p);
+    m.pool[i] = k;
+    if (k >= 0) {
+      m.via[i] = VIA_POOL;
+      continue;
+    }
+    if (p.need.dedicated || hasEngine(d, p.need.engine)) {
+      m.via[i] = VIA_DEDICATED;
+      dedicatedMemory += p.dedicatedMemory;
+      continue;
+    }
+    // No server of the engine yet: installing creates the device's shared one (once per engine).
+    const bit = ENGINE_BIT[p.need.engine];
+    if ((newEngines & bit) === 0) {
+      newEngines |= bit;
+      dedicatedMemory += s.newPool[p.need.engine].memoryBytes;
+    }
+    if (p.newPoolMisfit === undefined) m.via[i] = VIA_NEW_POOL;
+    else {
+      m.via[i] = VIA_NEW_POOL_THEN_DEDICATED;
+      dedicatedMemory += p.dedicatedMemory;
+    }
+  }
+  return dedicatedMemory;
 }
 
 /**
@@ -353,36 +389,7 @@ export function measure(d: DeviceSnapshot, app: PreparedApp, s: Settings, m: Mea
       reasons++;
     }
   }
-  let dedicatedMemory = 0;
-  const needs = app.databases;
-  if (needs.length > 0) {
-    let newEngines = 0;
-    for (let i = 0; i < needs.length; i++) {
-      const p = needs[i]!;
-      const k = poolFor(d, p);
-      m.pool[i] = k;
-      if (k >= 0) {
-        m.via[i] = VIA_POOL;
-        continue;
-      }
-      if (p.need.dedicated || hasEngine(d, p.need.engine)) {
-        m.via[i] = VIA_DEDICATED;
-        dedicatedMemory += p.dedicatedMemory;
-        continue;
-      }
-      // No server of the engine yet: installing creates the device's shared one (once per engine).
-      const bit = ENGINE_BIT[p.need.engine];
-      if ((newEngines & bit) === 0) {
-        newEngines |= bit;
-        dedicatedMemory += s.newPool[p.need.engine].memoryBytes;
-      }
-      if (p.newPoolMisfit === undefined) m.via[i] = VIA_NEW_POOL;
-      else {
-        m.via[i] = VIA_NEW_POOL_THEN_DEDICATED;
-        dedicatedMemory += p.dedicatedMemory;
-      }
-    }
-  }
+  const dedicatedMemory = app.databases.length > 0 ? planDatabases(d, app, s, m) : 0;
   const memoryNeed = finite(app.memoryNeed + dedicatedMemory);
   if (dedicatedMemory > 0 && !(memoryAvailable >= memoryNeed)) {
     flags |= DATABASE;

@@ -1,0 +1,329 @@
+// The inventory as columns: one row per device, its figures in typed arrays and its lists (platforms,
+// device paths, listening ports, images, database servers) as interned profile ids, so that ranking a
+// large fleet is one pass over numbers. A fleet has few distinct lists (most boards of a kind share
+// them); each ranking judges each distinct list once, not each device.
+//
+// The hub can keep one table and update a row whenever a device's figures change (upsert, remove, or
+// sync with a whole inventory); DeviceTable.from builds one from snapshots (files, tests). The table
+// also keeps each row's DeviceSnapshot, by reference: explaining a candidate (reasons, criteria texts,
+// database plans) reads it, only when the candidate is read. Snapshots given to a table are treated as
+// immutable values: replace a device with upsert, never modify the object.
+import type { DeviceSnapshot } from './types.js';
+
+class Interner<T> {
+  readonly ids = new Map<string, number>();
+  readonly values: T[] = [];
+
+  id(key: string, value: () => T): number {
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      id = this.values.length;
+      this.ids.set(key, id);
+      this.values.push(value());
+    }
+    return id;
+  }
+
+  get size(): number {
+    return this.values.length;
+  }
+}
+
+const listKey = (xs: readonly string[] | undefined): string => (xs === undefined || xs.length === 0 ? '' : xs.length === 1 ? xs[0]! : xs.join('\n'));
+
+export type PlatformProfile = Pick<DeviceSnapshot, 'arch' | 'platforms'>;
+export type PathsProfile = Pick<DeviceSnapshot, 'devicePaths'>;
+export type PortsProfile = Pick<DeviceSnapshot, 'listeningPorts'>;
+export type ImagesProfile = Pick<DeviceSnapshot, 'images'>;
+export type DatabasesProfile = Pick<DeviceSnapshot, 'databases'>;
+
+const F64 = Float64Array;
+
+export class DeviceTable {
+  /** Number of rows (devices). */
+  size = 0;
+  private capacity = 0;
+  ids: string[] = [];
+  names: string[] = [];
+  snapshots: DeviceSnapshot[] = [];
+  private readonly rowOf = new Map<string, number>();
+  online = new Uint8Array(0);
+  cordoned = new Uint8Array(0);
+  /** Metrics age in seconds; NaN when there is no sample (null). */
+  age = new F64(0);
+  /** Cores, 0 when unknown or not positive (as the scores count them). */
+  cores = new F64(0);
+  /** Per-core score; NaN when unknown (null). */
+  perCore = new F64(0);
+  memAvailable = new F64(0);
+  memReserve = new F64(0);
+  storageAvailable = new F64(0);
+  storageReserve = new F64(0);
+  /** NaN when unknown (null). */
+  load1 = new F64(0);
+  /** NaN when unknown (null). */
+  availability = new F64(0);
+  /** Sums of the row's reservations (all apps, in list order). */
+  reservedMemory = new F64(0);
+  reservedStorage = new F64(0);
+  platform = new Int32Array(0);
+  paths = new Int32Array(0);
+  ports = new Int32Array(0);
+  images = new Int32Array(0);
+  databases = new Int32Array(0);
+  /**
+   * The largest installed app of the row (apps and reservations; by memory, then id) and the largest
+   * with another id, so that a ranking can leave out the app being placed. '' and 0 when none.
+   */
+  largestId: string[] = [];
+  largestMemory = new F64(0);
+  secondId: string[] = [];
+  secondMemory = new F64(0);
+  readonly platforms = new Interner<PlatformProfile>();
+  readonly pathSets = new Interner<PathsProfile>();
+  readonly portSets = new Interner<PortsProfile>();
+  readonly imageSets = new Interner<ImagesProfile>();
+  readonly databaseSets = new Interner<DatabasesProfile>();
+  /** App id → rows holding a reservation for it; null until asked after a change. */
+  private reservedFor: Map<string, number[]> | null = null;
+  /** Rows in device id order; null until asked after a change. */
+  private byId: Int32Array | null = null;
+  /** Bumped on every change, so that a caller can tell whether the table moved under it. */
+  version = 0;
+
+  static from(devices: readonly DeviceSnapshot[]): DeviceTable {
+    const t = new DeviceTable();
+    t.grow(devices.length);
+    for (let i = 0; i < devices.length; i++) t.upsert(devices[i]!);
+    return t;
+  }
+
+  /** Make this table hold exactly `devices` (upserting each, removing the rest). */
+  sync(devices: readonly DeviceSnapshot[]): void {
+    const keep = new Set<string>();
+    for (const d of devices) {
+      keep.add(d.id);
+      this.upsert(d);
+    }
+    for (const id of [...this.ids.slice(0, this.size)]) if (!keep.has(id)) this.remove(id);
+  }
+
+  row(id: string): number | undefined {
+    return this.rowOf.get(id);
+  }
+
+  /** Add a device, or replace the row of the device with its id. Unchanged snapshots cost one lookup. */
+  upsert(d: DeviceSnapshot): void {
+    let i = this.rowOf.get(d.id);
+    if (i !== undefined && this.snapshots[i] === d) return;
+    if (i === undefined) {
+      if (this.size === this.capacity) this.grow(Math.max(16, this.capacity * 2));
+      i = this.size++;
+      this.rowOf.set(d.id, i);
+      this.ids[i] = d.id;
+      this.byId = null;
+    } else if (this.reservationApps(this.snapshots[i]!) !== this.reservationApps(d)) this.reservedFor = null;
+    if (d.reservations.length > 0) this.reservedFor = null;
+    this.write(i, d);
+    this.version++;
+    // Interned lists are never dropped while the table lives; start afresh when they outgrow the rows.
+    const profiles = this.platforms.size + this.pathSets.size + this.portSets.size + this.imageSets.size + this.databaseSets.size;
+    if (profiles > 5 * this.size + 4096) this.reintern();
+  }
+
+  remove(id: string): boolean {
+    const i = this.rowOf.get(id);
+    if (i === undefined) return false;
+    const last = this.size - 1;
+    if (i !== last) this.move(last, i);
+    this.rowOf.delete(id);
+    this.ids.length = last;
+    this.names.length = last;
+    this.snapshots.length = last;
+    this.largestId.length = last;
+    this.secondId.length = last;
+    this.size = last;
+    this.byId = null;
+    this.reservedFor = null;
+    this.version++;
+    return true;
+  }
+
+  /** Rows holding a reservation for `app` (its own reservations do not count against it). */
+  rowsReservedFor(app: string | undefined): readonly number[] | undefined {
+    if (app === undefined) return undefined;
+    if (this.reservedFor === null) {
+      const m = new Map<string, number[]>();
+      for (let i = 0; i < this.size; i++) {
+        const rs = this.snapshots[i]!.reservations;
+        for (let k = 0; k < rs.length; k++) {
+          const list = m.get(rs[k]!.app);
+          if (list === undefined) m.set(rs[k]!.app, [i]);
+          else if (list[list.length - 1] !== i) list.push(i);
+        }
+      }
+      this.reservedFor = m;
+    }
+    return this.reservedFor.get(app);
+  }
+
+  /** Rows in device id order (cached until the next change). */
+  idOrder(): Int32Array {
+    if (this.byId !== null) return this.byId;
+    const n = this.size;
+    const ids = this.ids;
+    let sorted = true;
+    for (let i = 1; i < n; i++) {
+      if (ids[i - 1]! > ids[i]!) {
+        sorted = false;
+        break;
+      }
+    }
+    let order: Int32Array;
+    if (sorted) {
+      order = new Int32Array(n);
+      for (let i = 0; i < n; i++) order[i] = i;
+    } else {
+      const list = Array.from({ length: n }, (_, i) => i);
+      list.sort((a, b) => (ids[a]! < ids[b]! ? -1 : ids[a]! > ids[b]! ? 1 : 0));
+      order = Int32Array.from(list);
+    }
+    this.byId = order;
+    return order;
+  }
+
+  private reservationApps(d: DeviceSnapshot): string {
+    const rs = d.reservations;
+    if (rs.length === 0) return '';
+    let key = rs[0]!.app;
+    for (let k = 1; k < rs.length; k++) key += '\n' + rs[k]!.app;
+    return key;
+  }
+
+  private write(i: number, d: DeviceSnapshot): void {
+    this.names[i] = d.name;
+    this.snapshots[i] = d;
+    this.online[i] = d.online ? 1 : 0;
+    this.cordoned[i] = d.cordoned ? 1 : 0;
+    this.age[i] = d.metricsAgeSeconds === null ? NaN : d.metricsAgeSeconds;
+    this.cores[i] = d.cores > 0 ? d.cores : 0;
+    this.perCore[i] = d.cpuScorePerCore === null ? NaN : d.cpuScorePerCore;
+    this.memAvailable[i] = d.memory.availableBytes;
+    this.memReserve[i] = d.memory.reserveBytes;
+    this.storageAvailable[i] = d.storage.availableBytes;
+    this.storageReserve[i] = d.storage.reserveBytes ?? 0;
+    this.load1[i] = d.load1 === null ? NaN : d.load1;
+    this.availability[i] = d.availability7d === null ? NaN : d.availability7d;
+    let mem = 0;
+    let sto = 0;
+    const rs = d.reservations;
+    for (let k = 0; k < rs.length; k++) {
+      mem += rs[k]!.memoryBytes;
+      sto += rs[k]!.storageBytes;
+    }
+    this.reservedMemory[i] = mem;
+    this.reservedStorage[i] = sto;
+    const platforms = d.platforms;
+    const pkey = platforms && platforms.length > 0 ? `${d.arch}\n${listKey(platforms)}` : d.arch;
+    this.platform[i] = this.platforms.id(pkey, () => ({ arch: d.arch, ...(platforms && platforms.length > 0 ? { platforms: [...platforms] } : {}) }));
+    this.paths[i] = this.pathSets.id(listKey(d.devicePaths), () => ({ devicePaths: [...d.devicePaths] }));
+    this.ports[i] = this.portSets.id(listKey(d.listeningPorts), () => ({ listeningPorts: [...d.listeningPorts] }));
+    this.images[i] = this.imageSets.id(listKey(d.images), () => ({ images: [...d.images] }));
+    const dbs = d.databases;
+    const dkey = dbs.length === 0 ? '' : JSON.stringify(dbs.map((x) => [x.engine, x.version, x.extensions ?? null]));
+    this.databases[i] = this.databaseSets.id(dkey, () => ({ databases: dbs.map((x) => ({ ...x, ...(x.extensions ? { extensions: [...x.extensions] } : {}) })) }));
+    // The largest app here, and the largest of another id (see rank.ts: considerLargest).
+    let bestId = '';
+    let bestMem = 0;
+    const consider = (id: string, m: number): void => {
+      if (m > bestMem || (m === bestMem && m > 0 && id < bestId)) {
+        bestId = id;
+        bestMem = m;
+      }
+    };
+    const apps = d.apps;
+    if (apps) for (let k = 0; k < apps.length; k++) consider(apps[k]!.id, apps[k]!.memoryBytes);
+    for (let k = 0; k < rs.length; k++) consider(rs[k]!.app, rs[k]!.memoryBytes);
+    const first = bestId;
+    const firstMem = bestMem;
+    bestId = '';
+    bestMem = 0;
+    if (firstMem > 0) {
+      if (apps) for (let k = 0; k < apps.length; k++) if (apps[k]!.id !== first) consider(apps[k]!.id, apps[k]!.memoryBytes);
+      for (let k = 0; k < rs.length; k++) if (rs[k]!.app !== first) consider(rs[k]!.app, rs[k]!.memoryBytes);
+    }
+    this.largestId[i] = first;
+    this.largestMemory[i] = firstMem;
+    this.secondId[i] = bestId;
+    this.secondMemory[i] = bestMem;
+  }
+
+  private move(from: number, to: number): void {
+    const id = this.ids[from]!;
+    this.ids[to] = id;
+    this.rowOf.set(id, to);
+    this.names[to] = this.names[from]!;
+    this.snapshots[to] = this.snapshots[from]!;
+    this.largestId[to] = this.largestId[from]!;
+    this.secondId[to] = this.secondId[from]!;
+    for (const col of this.columns()) col[to] = col[from]!;
+  }
+
+  private columns(): (Float64Array | Int32Array | Uint8Array)[] {
+    return [
+      this.online, this.cordoned, this.age, this.cores, this.perCore, this.memAvailable, this.memReserve, this.storageAvailable, this.storageReserve,
+      this.load1, this.availability, this.reservedMemory, this.reservedStorage, this.platform, this.paths, this.ports, this.images, this.databases,
+      this.largestMemory, this.secondMemory,
+    ];
+  }
+
+  private grow(capacity: number): void {
+    if (capacity <= this.capacity) return;
+    const f = (a: Float64Array) => {
+      const b = new F64(capacity);
+      b.set(a.subarray(0, this.size));
+      return b;
+    };
+    const i32 = (a: Int32Array) => {
+      const b = new Int32Array(capacity);
+      b.set(a.subarray(0, this.size));
+      return b;
+    };
+    const u8 = (a: Uint8Array) => {
+      const b = new Uint8Array(capacity);
+      b.set(a.subarray(0, this.size));
+      return b;
+    };
+    this.online = u8(this.online);
+    this.cordoned = u8(this.cordoned);
+    this.age = f(this.age);
+    this.cores = f(this.cores);
+    this.perCore = f(this.perCore);
+    this.memAvailable = f(this.memAvailable);
+    this.memReserve = f(this.memReserve);
+    this.storageAvailable = f(this.storageAvailable);
+    this.storageReserve = f(this.storageReserve);
+    this.load1 = f(this.load1);
+    this.availability = f(this.availability);
+    this.reservedMemory = f(this.reservedMemory);
+    this.reservedStorage = f(this.reservedStorage);
+    this.platform = i32(this.platform);
+    this.paths = i32(this.paths);
+    this.ports = i32(this.ports);
+    this.images = i32(this.images);
+    this.databases = i32(this.databases);
+    this.largestMemory = f(this.largestMemory);
+    this.secondMemory = f(this.secondMemory);
+    this.capacity = capacity;
+  }
+
+  private reintern(): void {
+    const rows = this.snapshots.slice(0, this.size);
+    (this as { platforms: Interner<PlatformProfile> }).platforms = new Interner();
+    (this as { pathSets: Interner<PathsProfile> }).pathSets = new Interner();
+    (this as { portSets: Interner<PortsProfile> }).portSets = new Interner();
+    (this as { imageSets: Interner<ImagesProfile> }).imageSets = new Interner();
+    (this as { databaseSets: Interner<DatabasesProfile> }).databaseSets = new Interner();
+    for (let i = 0; i < rows.length; i++) this.write(i, rows[i]!);
+  }
+}

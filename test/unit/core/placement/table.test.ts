@@ -1,0 +1,130 @@
+// The columnar path (DeviceTable, rankTable, candidates explained when read) against the object path it
+// replaced (reference.ts: every device measured and explained from its snapshot object, eagerly): the
+// same JSON for random fleets, whatever the order in which a result is read, and for a table kept
+// through upserts and removals.
+import t from 'tap';
+import fc from 'fast-check';
+import { rankDevicesByObjects } from '../../../../core/placement/reference.js';
+import { DeviceTable, rankDevices, rankTable, type DeviceSnapshot, type PlacementOptions } from '../../../../core/placement/index.js';
+import { appArb, deviceBody, devicesArb } from './arbitraries.js';
+import { app, device, GiB, MiB } from './helpers.js';
+
+const seed = Number(process.env.PLACEMENT_SEED ?? 20261127);
+const params = { seed, numRuns: 300 };
+t.comment(`fast-check seed ${seed}, ${params.numRuns} runs per property`);
+
+const optionsArb: fc.Arbitrary<PlacementOptions> = fc.record(
+  {
+    weights: fc.record({ ram: fc.integer({ min: 0, max: 50 }), storage: fc.integer({ min: 0, max: 50 }), cpu: fc.integer({ min: 1, max: 50 }) }, { requiredKeys: [] }),
+    freshnessLimitSeconds: fc.integer({ min: 1, max: 400 }),
+    curves: fc.record({ ram: fc.record({ headroomFactor: fc.constantFrom(0.5, 1, 2, 3) }) }, { requiredKeys: [] }),
+  },
+  { requiredKeys: [] },
+);
+
+t.test('the table path gives the JSON of the object path', async (t) => {
+  fc.assert(
+    fc.property(appArb, devicesArb(14), optionsArb, (a, ds, o) => {
+      const want = JSON.stringify(rankDevicesByObjects(a, ds, o));
+      return JSON.stringify(rankDevices(a, ds, o)) === want && JSON.stringify(rankTable(a, DeviceTable.from(ds), o)) === want;
+    }),
+    params,
+  );
+  t.pass('held');
+});
+
+const fields = ['device', 'name', 'eligible', 'total', 'criteria', 'reasons', 'headroomBytes', 'imagesPresent', 'databases', 'notes'] as const;
+
+t.test('reading candidates lazily, in any order, gives the values of the eager result', async (t) => {
+  fc.assert(
+    fc.property(
+      appArb,
+      devicesArb(10).filter((ds) => ds.length > 0),
+      fc.array(fc.tuple(fc.nat(), fc.constantFrom(...fields)), { minLength: 1, maxLength: 40 }),
+      (a, ds, reads) => {
+        const want = JSON.parse(JSON.stringify(rankDevicesByObjects(a, ds))) as { candidates: Record<string, unknown>[] };
+        const r = rankDevices(a, ds);
+        for (const [k, field] of reads) {
+          const i = k % ds.length;
+          const got = JSON.stringify((r.candidates[i] as unknown as Record<string, unknown>)[field]);
+          if (got !== JSON.stringify(want.candidates[i]![field])) return false;
+        }
+        return JSON.stringify(r) === JSON.stringify(want);
+      },
+    ),
+    params,
+  );
+  t.pass('held');
+});
+
+t.test('a kept table updated row by row ranks as a table built afresh', async (t) => {
+  const change = fc.oneof(
+    fc.tuple(fc.constant('upsert' as const), fc.constantFrom('a', 'b', 'c', 'd', 'e'), deviceBody),
+    fc.tuple(fc.constant('remove' as const), fc.constantFrom('a', 'b', 'c', 'd', 'e'), fc.constant(null)),
+  );
+  fc.assert(
+    fc.property(appArb, fc.array(change, { maxLength: 25 }), (a, changes) => {
+      const kept = new DeviceTable();
+      const live = new Map<string, DeviceSnapshot>();
+      let last = '';
+      for (const [what, id, body] of changes) {
+        if (what === 'upsert') {
+          const d = { id, ...body } as DeviceSnapshot;
+          kept.upsert(d);
+          live.set(id, d);
+        } else {
+          kept.remove(id);
+          live.delete(id);
+        }
+        // Rank between changes too, so that cached orders and indexes are exercised.
+        last = JSON.stringify(rankTable(a, kept));
+      }
+      if (kept.size !== live.size) return false;
+      // The same rows in the kept table's order (ties of the largest-app warning go to the first row).
+      const rows = kept.snapshots.slice(0, kept.size);
+      if (!rows.every((d) => live.get(d.id) === d)) return false;
+      const want = JSON.stringify(rankDevicesByObjects(a, rows));
+      return (changes.length === 0 || last === want) && JSON.stringify(rankTable(a, kept)) === want;
+    }),
+    params,
+  );
+  t.pass('held');
+});
+
+t.test('a result describes the table as it was when ranked', async (t) => {
+  const table = DeviceTable.from([device({ id: 'a' }), device({ id: 'b', memory: { availableBytes: 2 * GiB } })]);
+  const r = rankTable(app(), table);
+  const before = JSON.stringify(rankDevicesByObjects(app(), table.snapshots.slice(0, 2)));
+  table.upsert(device({ id: 'a', online: false }));
+  table.remove('b');
+  table.upsert(device({ id: 'c' }));
+  t.equal(JSON.stringify(r), before, 'candidates read after the table changed still describe the old rows');
+  t.equal(r.candidates[0]!.device, 'a');
+  t.same(r.candidates[0]!.reasons, []);
+  const now = rankTable(app(), table);
+  t.same(now.candidates.map((c) => [c.device, c.eligible]), [['c', true], ['a', false]]);
+});
+
+t.test('DeviceTable keeps rows by id', async (t) => {
+  const table = new DeviceTable();
+  t.equal(table.size, 0);
+  t.equal(rankTable(app(), table).warnings[0]?.code, 'NO_DEVICES');
+  const a = device({ id: 'a', reservations: [{ app: 'app', memoryBytes: 7 * GiB, storageBytes: 0 }] });
+  table.upsert(a);
+  table.upsert(device({ id: 'b' }));
+  const v = table.version;
+  table.upsert(a);
+  t.equal(table.version, v, 'the same snapshot again changes nothing');
+  t.equal(table.row('b'), 1);
+  // Its own reservation does not count against the app being placed; another app's does.
+  t.equal(rankTable(app(), table).candidates.find((c) => c.device === 'a')!.eligible, true);
+  t.equal(rankTable(app({ app: 'other', memoryBytes: 2 * GiB }), table).candidates.find((c) => c.device === 'a')!.eligible, false);
+  t.ok(table.remove('a'));
+  t.notOk(table.remove('a'), 'removing twice');
+  t.equal(table.row('b'), 0, 'the last row moves into the hole');
+  table.sync([device({ id: 'z' }), device({ id: 'y' })]);
+  t.same([...table.idOrder()].map((i) => table.ids[i]), ['y', 'z']);
+  t.equal(table.size, 2);
+  t.equal(rankTable(app(), table).recommended, 'y', 'equal devices: the lower id');
+  t.match(rankTable(app({ memoryBytes: 512 * MiB }), table).tieBreak, /^2 devices tie at .* with equal RAM headroom and images present; device id: y sorts before z$/);
+});
