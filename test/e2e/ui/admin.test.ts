@@ -7,25 +7,16 @@ import { readFileSync } from 'node:fs';
 import { MqttFeature } from '../../../core/bus/mqtt-feature.js';
 import { retained, startBroker } from '../../helpers/mosquitto.js';
 import { needServices } from '../../helpers/services.js';
-import { adminCookie, browser, logIn, shoot, uiHub, until } from './fixture.js';
-
-const desktop = { viewport: { width: 1280, height: 860 } };
+import { adminSession, shoot, uiHub, until } from './fixture.js';
 
 t.test('plugins: a new ssh-procfs instance for dev1, tested, saved, ready, removed', async (t) => {
   const state = needServices(t, 'chromium', 'devices');
   if (!state) return;
   const dev1 = state.devices![0]!;
   const th = await uiHub(t);
-  const cookie = await adminCookie(th);
-  const api = (method: string, path: string, body?: unknown) => th.call(method, path, { cookie, body });
+  const { page, errors, api } = await adminSession(t, th, state.chromium!.path);
   const id = `ui-procfs-${process.pid}`;
   t.teardown(() => api('DELETE', `/api/plugins/instances/${id}`));
-  const b = await browser(t, state.chromium!.path);
-  const page = await b.newPage(desktop);
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('dialog', (d) => void d.accept());
-  await logIn(page, th.url);
 
   await page.goto(`${th.url}/#/plugins`);
   await page.getByRole('button', { name: 'Add a provider instance' }).click();
@@ -86,17 +77,14 @@ t.test('settings: the MQTT bridge configured from the form connects without a re
   t.teardown(() => broker.stop());
   const prefix = `warren-ui-${process.pid}`;
   const th = await uiHub(t, { extensions: [new MqttFeature({})] });
-  const cookie = await adminCookie(th);
-  const b = await browser(t, state.chromium!.path);
-  const page = await b.newPage(desktop);
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await logIn(page, th.url);
+  const { page, errors, api } = await adminSession(t, th, state.chromium!.path);
 
   await page.getByRole('link', { name: 'Settings' }).click();
   const st = page.locator('[data-mqtt]');
   await st.waitFor();
   t.equal(await st.getAttribute('data-mqtt'), 'off', 'off until configured');
+  const forget = page.getByLabel('Forget the stored password');
+  t.equal(await forget.count(), 0, 'nothing to forget before a password is stored');
   await page.getByLabel('Publish to an MQTT broker').check();
   await page.getByLabel(/^Broker URL/).fill('http://not-mqtt');
   await page.getByRole('button', { name: 'Save MQTT settings' }).click();
@@ -124,7 +112,7 @@ t.test('settings: the MQTT bridge configured from the form connects without a re
   await until('the hub online on the broker', async () => retained(broker, 'warren', `${prefix}/status`) === 'online', 30_000);
   t.equal(await page.getByLabel(/^Password/).inputValue(), '', 'the password field is emptied after saving');
   t.match(await page.locator('wn-settings form').textContent(), /stored encrypted; leave empty to keep it/, 'and says a password is kept');
-  const shown = await th.call('GET', '/api/mqtt', { cookie });
+  const shown = await api('GET', '/api/mqtt');
   t.notOk(JSON.stringify(shown.body).includes(users.warren), 'the password never comes back');
   t.equal(shown.body.settings.passwordSet, true);
   await page.evaluate(() => scrollTo(0, 0));
@@ -133,11 +121,27 @@ t.test('settings: the MQTT bridge configured from the form connects without a re
   // Saving again with the password left empty keeps it.
   await page.getByLabel(/^Discovery prefix/).fill(`ha-${process.pid}`);
   await page.getByRole('button', { name: 'Save MQTT settings' }).click();
-  await until('reconnected with the kept password', async () => (await th.call('GET', '/api/mqtt', { cookie })).body.discoveryPrefix === `ha-${process.pid}` && (await st.getAttribute('data-mqtt')) === 'connected', 30_000);
+  await until('reconnected with the kept password', async () => (await api('GET', '/api/mqtt')).body.discoveryPrefix === `ha-${process.pid}` && (await st.getAttribute('data-mqtt')) === 'connected', 30_000);
 
   await page.getByLabel('Publish to an MQTT broker').uncheck();
   await page.getByRole('button', { name: 'Save MQTT settings' }).click();
   await until('off', async () => (await st.getAttribute('data-mqtt')) === 'off', 15_000);
   await until('offline on the broker', async () => retained(broker, 'warren', `${prefix}/status`) === 'offline', 30_000);
+
+  // "Forget the stored password": the hub drops it and connects without one, which this broker refuses
+  // (the same settings connected with the stored password above).
+  t.equal(await forget.count(), 1, 'a stored password can be forgotten');
+  await page.getByLabel('Publish to an MQTT broker').check();
+  await forget.check();
+  t.equal(await page.getByLabel(/^Password/).inputValue(), '', 'with the password field left empty');
+  await page.getByRole('button', { name: 'Save MQTT settings' }).click();
+  await until('the stored password gone', async () => (await api('GET', '/api/mqtt')).body.settings?.passwordSet === false, 15_000);
+  await until('refused by the broker without the password', async () =>
+    (await st.getAttribute('data-mqtt')) === 'connecting' && /Not authori[sz]ed|Bad user/i.test((await st.textContent()) ?? ''), 30_000);
+  t.pass(`without the password: ${(await st.textContent())!.replace(/\s+/g, ' ').trim()}`);
+  t.equal(retained(broker, 'warren', `${prefix}/status`), 'offline', 'the hub never came online without it');
+  t.equal(await forget.count(), 0, 'the box is gone: no stored password left');
+  t.match(await page.locator('wn-settings form').textContent(), /stored encrypted, never shown again/, 'the form says none is kept');
+  t.equal((await api('GET', '/api/mqtt')).body.settings.username, 'warren', 'the user name is kept');
   t.same(errors, [], 'no script errors');
 });

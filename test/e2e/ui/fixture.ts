@@ -139,6 +139,68 @@ export async function browser(t: Teardown, executablePath: string): Promise<Brow
   return b;
 }
 
+/** The window size every suite's pages start with (screenshots at a laptop's size). */
+export const desktop = { viewport: { width: 1280, height: 860 } };
+
+export interface AdminSession {
+  page: Page;
+  /** Script errors the page threw (a suite ends with `t.same(errors, [])`). */
+  errors: string[];
+  /** REST calls as the admin, for set-up and checks the UI is not under test for. */
+  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any; headers: Headers }>;
+}
+
+/**
+ * A fresh Chromium with one desktop page logged in as the admin through the form; the page's script
+ * errors are collected and its confirm() dialogs accepted (the UI asks before removing or replacing).
+ */
+export async function adminSession(t: Teardown, th: TestHub, executablePath: string): Promise<AdminSession> {
+  const cookie = await adminCookie(th);
+  const b = await browser(t, executablePath);
+  const page = await b.newPage(desktop);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('dialog', (d) => void d.accept());
+  await logIn(page, th.url);
+  return { page, errors, api: (method, path, body) => th.call(method, path, { cookie, body }) };
+}
+
+/**
+ * Records each text an element inside a component's shadow root takes, as the page renders it: a
+ * state that lasts a moment (upload progress) is missed by polling. Returns a reader of the list.
+ */
+export async function recordTexts(page: Page, host: string, selector: string): Promise<() => Promise<string[]>> {
+  const key = `__texts_${randomBytes(4).toString('hex')}`;
+  await page.evaluate(({ host, selector, key }) => {
+    const find = (root: Document | ShadowRoot): Element | undefined => {
+      for (const el of root.querySelectorAll('*')) {
+        if (el.localName === host) return el;
+        const inner = el.shadowRoot && find(el.shadowRoot);
+        if (inner) return inner;
+      }
+      return undefined;
+    };
+    const shadow = find(document)?.shadowRoot;
+    if (!shadow) throw new Error(`no ${host} on the page`);
+    const seen: string[] = [];
+    (window as unknown as Record<string, string[]>)[key] = seen;
+    const note = () => {
+      const text = shadow.querySelector(selector)?.textContent?.trim();
+      if (text && text !== seen.at(-1)) seen.push(text);
+    };
+    new MutationObserver(note).observe(shadow, { subtree: true, childList: true, characterData: true, attributes: true });
+    note();
+  }, { host, selector, key });
+  return () => page.evaluate((key) => [...(window as unknown as Record<string, string[]>)[key]!], key);
+}
+
+/** Caps the page's upload speed (bytes per second; -1 lifts the cap), as a slow home uplink would. */
+export async function throttleUploads(page: Page, bytesPerSecond: number): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: bytesPerSecond });
+}
+
 /** Logs in as the admin through the login form and waits for the dashboard. */
 export async function logIn(page: Page, url: string): Promise<void> {
   await page.goto(`${url}/#/dashboard`);
