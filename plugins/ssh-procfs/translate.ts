@@ -43,21 +43,31 @@ export const BASH_POLL = '__warren_poll';
  * Defined once in a long-lived bash: reads every /proc file with the `read` builtin (no process is
  * started) and prints them in one write, in the same `==> file <==` sections as `head`. Of /proc/stat
  * only the cpu lines and btime are sent (the interrupt counters after them are most of the file).
+ * bash's stdout is line-buffered and printf writes its format's own newlines one by one, so printing
+ * the sections directly makes one write(2), and for sshd one SSH packet, per line (17 per poll);
+ * formatting into a variable first and printing that with one `%s` makes it one write (for output that
+ * fits stdio's buffer, 4 KiB on a pipe: about 2 KiB here). The reads share one stderr redirection.
+ * What it costs per call was measured with bench/poll-scale and strace (see plugins/ssh-procfs/README.md).
  */
 export function bashPollFunction(): string {
   return [
     `${BASH_POLL}() {`,
-    '  local s= m= l= u= b= h= t= e=',
-    '  read -r -d "" s </proc/stat 2>/dev/null',
-    '  read -r -d "" m </proc/meminfo 2>/dev/null',
-    '  read -r l </proc/loadavg 2>/dev/null',
-    '  read -r u </proc/uptime 2>/dev/null',
-    '  read -r b </proc/sys/kernel/random/boot_id 2>/dev/null',
-    '  read -r h </proc/sys/kernel/hostname 2>/dev/null',
-    `  t=\${s#*$'\\n'btime }; if [ "$t" = "$s" ]; then t=; else t="btime \${t%%$'\\n'*}"; fi`,
+    '  local s= m= l= u= b= h= t= e= o=',
+    '  {',
+    '    read -r -d "" s </proc/stat',
+    '    read -r -d "" m </proc/meminfo',
+    '    read -r l </proc/loadavg',
+    '    read -r u </proc/uptime',
+    '    read -r b </proc/sys/kernel/random/boot_id',
+    '    read -r h </proc/sys/kernel/hostname',
+    '  } 2>/dev/null',
+    // A regular expression, not \${s#*\nbtime }: bash tries that pattern against every prefix in turn
+    // (quadratic: 0.5 ms on a 1 KiB /proc/stat, far more on boards whose interrupt line is long).
+    `  if [[ $s =~ $'\\n'btime\\ ([0-9]+) ]]; then t="btime \${BASH_REMATCH[1]}"; fi`,
     // With a marker argument, the end-of-answer line goes out in the same write (RemoteShell.runFramed).
     `  if [ -n "$1" ]; then e="\n$1 0\n"; fi`,
-    `  printf '==> /proc/stat <==\\n%s\\n%s\\n==> /proc/meminfo <==\\n%s\\n==> /proc/loadavg <==\\n%s\\n==> /proc/uptime <==\\n%s\\n==> /proc/sys/kernel/random/boot_id <==\\n%s\\n==> /proc/sys/kernel/hostname <==\\n%s\\n%b' "\${s%%$'\\n'intr *}" "$t" "$m" "$l" "$u" "$b" "$h" "$e"`,
+    `  printf -v o '==> /proc/stat <==\\n%s\\n%s\\n==> /proc/meminfo <==\\n%s\\n==> /proc/loadavg <==\\n%s\\n==> /proc/uptime <==\\n%s\\n==> /proc/sys/kernel/random/boot_id <==\\n%s\\n==> /proc/sys/kernel/hostname <==\\n%s\\n%b' "\${s%%$'\\n'intr *}" "$t" "$m" "$l" "$u" "$b" "$h" "$e"`,
+    `  printf '%s' "$o"`,
     '}',
   ].join('\n');
 }

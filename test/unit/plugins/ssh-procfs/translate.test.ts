@@ -1,6 +1,8 @@
 import t from 'tap';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   benchmarkCommand,
   BENCHMARK_EXPECTED,
@@ -147,4 +149,23 @@ t.test('the bash poll function prints the same figures as head, starts no proces
   t.equal(viaBash.filesystems, undefined, 'no df when not asked');
   t.notMatch(out.stdout, /^intr /m, 'the interrupt counters are not sent');
   t.match(out.stdout, /^btime \d+$/m);
+});
+
+t.test('the bash poll function answers in one write(2), so sshd sends one packet per poll', async (t) => {
+  const { bashPollFunction, BASH_POLL } = await import('../../../../plugins/ssh-procfs/translate.js');
+  if (spawnSync('strace', ['-V']).status !== 0) {
+    t.skip('strace is not installed');
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'warren-poll-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  // As in the hub's shell, something was printed before (stdio's buffer exists); the second call is counted.
+  const script = `${bashPollFunction()}\necho ready\n${BASH_POLL} @@m1\n: ---\n${BASH_POLL} @@m2\n`;
+  const out = spawnSync('sh', ['-c', `strace -o ${dir}/trace -e trace=write bash --noprofile --norc -c "$1" | cat`, 'sh', script], { encoding: 'utf8' });
+  t.equal(out.status, 0, out.stderr);
+  t.match(out.stdout, /\n@@m2 0\n$/);
+  const writes = readFileSync(join(dir, 'trace'), 'utf8').split('\n').filter((l) => l.startsWith('write(1,'));
+  // echo ready, first call, second call.
+  t.equal(writes.length, 3, writes.join('\n'));
+  t.match(writes[2]!, /"==> \/proc\/stat <==\\n.*= \d+$/);
 });
