@@ -18,7 +18,13 @@ export interface SummaryDeviceRow {
   load1?: number;
 }
 
-export interface CapacityTotal { totalBytes: number; usedBytes: number; availableBytes: number; covers: { devices: number; of: number }; ageMs?: number }
+/** Devices whose figures a total includes, of how many, and on how many distinct machines (a machine shared by several devices counts once). */
+export interface Coverage { devices: number; of: number; machines?: number }
+
+export interface CapacityTotal { totalBytes: number; usedBytes: number; availableBytes: number; covers: Coverage; ageMs?: number }
+
+/** Devices found to run on one kernel (network namespaces, or the hub's own host added twice); counted once in the totals. */
+export interface SharedMachine { devices: string[]; by: 'boot-id' | 'hostname-and-boot-time'; key: string }
 
 export interface SummaryView {
   revision: number;
@@ -27,9 +33,12 @@ export interface SummaryView {
     devices: Record<DeviceState, number> & { total: number };
     memory: CapacityTotal;
     storage: CapacityTotal;
-    cpu: { utilisation: number | null; cores: number; covers: { devices: number; of: number }; ageMs?: number };
+    cpu: { utilisation: number | null; cores: number; covers: Coverage; ageMs?: number };
     apps: { running: number; stopped: number; failed: number; other: number; total: number };
     pooling: { bytes: number; basis: 'measured' | 'estimated'; ageMs: number } | null;
+    sharedMachines?: SharedMachine[];
+    /** Plain-language remarks on how the totals were made (device ids, not names). */
+    notes?: string[];
   };
   devices: SummaryDeviceRow[];
 }

@@ -1,6 +1,6 @@
 import { LitElement, html, type TemplateResult } from 'lit';
-import type { SummaryDeviceRow, SummaryView } from '../../data/fleet.js';
-import { age, bytes, percent } from '../../data/format.js';
+import type { Coverage, SharedMachine, SummaryDeviceRow, SummaryView } from '../../data/fleet.js';
+import { age, bytes, percent, sharedMachineText } from '../../data/format.js';
 import { SubscriptionController } from '../../data/subscription-controller.js';
 import { styles } from './dashboard.styles.js';
 
@@ -31,7 +31,13 @@ export class WnDashboard extends LitElement {
       return html`<h1>Dashboard</h1>${this.live.error ? html`<p role="alert" class="error">${this.live.error}</p>` : html`<p aria-busy="true">Loading the fleet…</p>`}`;
     }
     const s = view.summary;
-    const covers = (c: { devices: number; of: number }) => (c.devices < c.of ? html`<small class="muted">covers ${c.devices} of ${c.of} devices</small>` : '');
+    const covers = (c: Coverage) => {
+      const parts = [
+        ...(c.devices < c.of ? [`covers ${c.devices} of ${c.of} devices`] : []),
+        ...(c.machines !== undefined && c.machines < c.devices ? [`${c.devices} devices on ${c.machines} ${c.machines === 1 ? 'machine' : 'machines'}, each machine counted once`] : []),
+      ];
+      return parts.length ? html`<small class="muted covers">${parts.join('; ')}</small>` : '';
+    };
     if (s.devices.total === 0) return this.welcome();
     return html`
       <h1>Dashboard</h1>
@@ -72,11 +78,35 @@ export class WnDashboard extends LitElement {
             : html`<p class="muted">Nothing yet. Apps on one device share one database server instead of one each; the RAM that saves shows here.</p>`}
         </div>
       </section>
+      ${this.shared(s.sharedMachines ?? [], s.notes ?? [], view.devices)}
       <h2>Devices</h2>
       ${view.devices.length === 0
         ? html`<p>No devices yet. <a href="#/devices">Add a device</a> to see its figures here.</p>`
         : html`<ul class="grid devices" role="list">${view.devices.map((d) => this.device(d))}</ul>`}
     `;
+  }
+
+  /**
+   * Devices that turned out to be one machine (the same kernel: network namespaces, or this host added
+   * both by its socket and over SSH): said in plain words, by device name, since the totals above count
+   * that machine once and would otherwise look smaller than the device cards added up.
+   */
+  private shared(groups: SharedMachine[], notes: string[], devices: SummaryDeviceRow[]): TemplateResult | string {
+    if (groups.length === 0 && notes.length === 0) return '';
+    const names = new Map(devices.map((d) => [d.id, d.name]));
+    return html`<section class="card shared-machines" aria-labelledby="shared-heading" data-shared-machines=${groups.length}>
+      <h2 id="shared-heading">Devices on one machine</h2>
+      ${groups.length
+        ? html`<ul>
+            ${groups.map(
+              (m) => {
+                const { who, what } = sharedMachineText(m, names);
+                return html`<li data-devices=${m.devices.join(' ')}><strong>${who}</strong> ${what}</li>`;
+              },
+            )}
+          </ul>`
+        : html`<ul>${notes.map((n) => html`<li>${n}</li>`)}</ul>`}
+    </section>`;
   }
 
   /** A fresh hub: what to do first, instead of totals of nothing. */

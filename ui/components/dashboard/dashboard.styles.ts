@@ -14,5 +14,9 @@ export const styles = [
     dt { font-weight: 600; }
     dd { margin: 0; }
     .age { font-size: .85rem; }
+    .covers { display: block; }
+    .shared-machines { margin-top: 1rem; }
+    .shared-machines h2 { margin: 0 0 .25rem; font-size: 1rem; }
+    .shared-machines ul { margin: 0; padding-left: 1.25rem; }
   `,
 ];
