@@ -1,9 +1,9 @@
-import { LitElement, html, type TemplateResult } from 'lit';
+import { LitElement, html, nothing, type TemplateResult } from 'lit';
 import { explain } from '../../data/api.js';
 import { appAction, followLogs, getApp, openUrl, removeApp, type AppDetail, type AppView } from '../../data/apps.js';
 import { catalogApp } from '../../data/catalog.js';
 import { getDevice } from '../../data/fleet.js';
-import { time } from '../../data/format.js';
+import { appStatus, time } from '../../data/format.js';
 import { SubscriptionController } from '../../data/subscription-controller.js';
 import { styles } from './apps.styles.js';
 
@@ -112,9 +112,15 @@ export class WnApps extends LitElement {
         <table><thead><tr><th>App</th><th>Status</th><th class="hide-narrow">Device</th><th><span class="sr-only">Actions</span></th></tr></thead>
         <tbody>${apps.map((a) => html`<tr data-app=${a.id}>
           <td><a href="#/apps/${encodeURIComponent(a.id)}">${a.title ?? a.id}</a><br><small class="muted">${a.catalogId} ${a.catalogVersion}</small></td>
-          <td><span class="badge state-${a.status}">${a.status}</span>${a.operation ? html` <small class="muted">working…</small>` : ''}</td>
+          <td>${this.badge(a.status)}${a.operation ? html` <small class="muted">working…</small>` : ''}</td>
           <td class="hide-narrow">${a.device ?? '—'}</td>
           <td>${this.actions(a)}</td></tr>`)}</tbody></table>`}`;
+  }
+
+  /** The status badge: colour by the status, text in words (`rolling-back` reads "rolling back"). */
+  private badge(status: string | undefined): TemplateResult {
+    const { label, title } = appStatus(status);
+    return html`<span class="badge state-${status}" data-status=${status ?? ''} title=${title ?? nothing}>${label}</span>`;
   }
 
   private renderDetail(err: unknown, note: unknown): TemplateResult {
@@ -123,7 +129,7 @@ export class WnApps extends LitElement {
     const status = live?.status ?? d?.status;
     return html`<p><a href="#/apps">← All apps</a></p>${err}${note}
       ${!d ? (this.error ? '' : html`<p aria-busy="true">Loading…</p>`) : html`
-        <h1>${d.title ?? d.id} <span class="badge state-${status}" data-status=${status ?? ''}>${status}</span></h1>
+        <h1>${d.title ?? d.id} ${this.badge(status)}</h1>
         <div class="row">${this.url && status === 'running' ? html`<a class="button" href=${this.url} target="_blank" rel="noopener">Open ${d.title ?? d.id}</a>` : ''}${this.actions(live ?? d)}</div>
         ${d.statusError ? html`<p class="error">${d.statusError}</p>` : ''}
         <dl>

@@ -28,7 +28,7 @@ export const shared = css`
   .stale { opacity: .55; filter: grayscale(1); }
   .badge { display: inline-block; padding: .05rem .5rem; border-radius: 1rem; font-size: .8rem; border: 1px solid currentColor; }
   .state-fresh, .state-running, .state-ready, .state-done { color: var(--wn-ok); }
-  .state-stale, .state-retrying, .state-pending, .state-installing { color: var(--wn-warn); }
+  .state-stale, .state-retrying, .state-pending, .state-installing, .state-updating, .state-removing, .state-rolling-back { color: var(--wn-warn); }
   .state-offline, .state-failed, .state-error, .state-undone, .state-rolled_back { color: var(--wn-danger); }
   .bar { height: .5rem; border-radius: .25rem; background: var(--wn-border); overflow: hidden; }
   .bar > span { display: block; height: 100%; background: var(--wn-accent); }
