@@ -6,6 +6,8 @@
 // is refused elsewhere), which runs before any app is handed a database. A shared Postgres server keeps
 // one empty spare database made in the background after each provision; rounds wait for that work to
 // end (PoolingService.settled) so that nothing runs beside a measurement.
+// Also printed: the latency of one exec in the shared server's container through the ContainerHost (the
+// drivers run psql/mariadb that way, a few execs per provision), median of EXEC_SAMPLES.
 // Run: npx tsx bench/pool-ready.ts [rounds] [engine]     (needs the local Docker and the test images)
 // Target: median(pooled) / median(dedicated) <= 0.1.
 import type { DatabaseEngine } from '../core/providers/database-pool.js';
@@ -20,6 +22,7 @@ if (!state.docker) {
   process.exit(2);
 }
 const teardowns: (() => unknown)[] = [];
+const EXEC_SAMPLES = 40;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 try {
@@ -28,6 +31,14 @@ try {
     await f.addApp(`warmup-${engine}`);
     await f.pooling.ensureDatabase({ device: f.device, app: `warmup-${engine}`, need: { ref: 'main', engine } });
     await f.pooling.settled();
+    const host = f.pooling.hostFor(f.device);
+    const execMs: number[] = [];
+    for (let i = 0; i < EXEC_SAMPLES; i++) {
+      const t0 = performance.now();
+      const r = await host.exec!(f.pooled(engine), 'server', ['true']);
+      execMs.push(performance.now() - t0);
+      if (r.exitCode !== 0) throw new Error(`exec in the ${engine} server failed: ${r.output}`);
+    }
     const pooled: number[] = [];
     const dedicated: number[] = [];
     const pooledReady: number[] = [];
@@ -56,6 +67,7 @@ try {
     console.log(`${engine}: ready, new database in the running shared server ${show(pooledReady)}`);
     console.log(`${engine}: ready, new dedicated server                  ${show(dedicatedReady)}`);
     console.log(`${engine}: with self-test, shared ${show(pooled)}; dedicated ${show(dedicated)}`);
+    console.log(`${engine}: one exec in the shared server's container: median ${median(execMs).toFixed(1)} ms over ${EXEC_SAMPLES} (min ${Math.min(...execMs).toFixed(1)}, max ${Math.max(...execMs).toFixed(1)})`);
     console.log(`${engine}: ready-time ratio pooled/dedicated = ${ratio.toFixed(3)} (target <= 0.1) ${ratio <= 0.1 ? 'MET' : 'NOT MET'}; with self-test ${full.toFixed(3)}`);
   }
 } finally {

@@ -115,6 +115,13 @@ export class EngineHost implements ContainerHost, Closable {
   protected readonly docker: Docker;
   protected readonly where: string;
   private helperImageChosen?: string;
+  /**
+   * The container an exec goes to, by project and service, so that an exec is one create, start and
+   * inspect instead of a list and an inspect per container first. Dropped when this host deploys or
+   * removes the project, and looked up again when the engine says the container is gone (404) or not
+   * running (409): recreated by someone else, or stopped.
+   */
+  private readonly execTargets = new Map<string, { id: string; tty: boolean }>();
 
   constructor(
     protected readonly config: EngineConfig,
@@ -243,6 +250,7 @@ export class EngineHost implements ContainerHost, Closable {
   async deployStack(input: StackSpec, onProgress: OnProgress = () => {}, signal?: AbortSignal): Promise<DeployResult> {
     const spec = assertValidStack(input);
     onProgress({ phase: 'validate', subject: spec.project, message: 'stack is valid' });
+    this.forgetExecTargets(spec.project);
     return this.call(`deploy ${spec.project}`, async () => {
       const existing = await this.projectContainers(spec.project, signal);
       const wanted = [...new Set(Object.values(spec.services).map((s) => s.image))];
@@ -502,6 +510,7 @@ export class EngineHost implements ContainerHost, Closable {
   }
 
   async removeStack(project: string, opts: { removeVolumes?: boolean } = {}, signal?: AbortSignal): Promise<void> {
+    this.forgetExecTargets(project);
     await this.call(`remove ${project}`, async () => {
       const filter = { label: [`${LABEL.project}=${project}`] };
       for (const c of (await this.orderedContainers(project, signal)).reverse()) {
@@ -728,14 +737,43 @@ export class EngineHost implements ContainerHost, Closable {
     });
   }
 
+  private async execTarget(project: string, service: string, fresh: boolean, signal?: AbortSignal): Promise<{ id: string; tty: boolean; cached: boolean }> {
+    const key = `${project}\u0000${service}`;
+    const hit = fresh ? undefined : this.execTargets.get(key);
+    if (hit) return { ...hit, cached: true };
+    const c = (await this.projectContainers(project, signal)).get(service);
+    if (!c) {
+      this.execTargets.delete(key);
+      throw new WarrenError('WARREN_ERR_NOT_FOUND', `${project} has no container for service ${service}`);
+    }
+    const target = { id: c.Id, tty: Boolean(c.Config?.Tty) };
+    this.execTargets.set(key, target);
+    return { ...target, cached: false };
+  }
+
+  private forgetExecTargets(project: string): void {
+    for (const key of this.execTargets.keys()) if (key.startsWith(`${project}\u0000`)) this.execTargets.delete(key);
+  }
+
+  /** An exec created in the service's container; a remembered container that is gone or stopped is looked up again once. */
+  private async createExec(project: string, service: string, opts: Docker.ExecCreateOptions & { abortSignal?: AbortSignal }): Promise<{ exec: Docker.Exec; tty: boolean }> {
+    const signal = opts.abortSignal;
+    const target = await this.execTarget(project, service, false, signal);
+    try {
+      return { exec: await this.docker.getContainer(target.id).exec(opts), tty: target.tty };
+    } catch (e) {
+      if (!target.cached || (statusOf(e) !== 404 && statusOf(e) !== 409)) throw e;
+      const fresh = await this.execTarget(project, service, true, signal);
+      return { exec: await this.docker.getContainer(fresh.id).exec(opts), tty: fresh.tty };
+    }
+  }
+
   async execStream(project: string, service: string, cmd: string[], opts: { stdin?: AsyncIterable<Uint8Array>; signal?: AbortSignal } = {}): Promise<ExecStream> {
     const { stdin, signal } = opts;
     const { exec, stream, tty } = await this.call(`exec in ${project}/${service}`, async () => {
-      const c = (await this.projectContainers(project, signal)).get(service);
-      if (!c) throw new WarrenError('WARREN_ERR_NOT_FOUND', `${project} has no container for service ${service}`);
-      const exec = await this.docker.getContainer(c.Id).exec({ Cmd: cmd, AttachStdin: !!stdin, AttachStdout: true, AttachStderr: true, abortSignal: signal });
+      const { exec, tty } = await this.createExec(project, service, { Cmd: cmd, AttachStdin: !!stdin, AttachStdout: true, AttachStderr: true, abortSignal: signal });
       const stream = (await exec.start({ hijack: true, stdin: !!stdin })) as unknown as Duplex;
-      return { exec, stream, tty: Boolean(c.Config?.Tty) };
+      return { exec, stream, tty };
     });
     const onAbort = () => stream.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -779,9 +817,7 @@ export class EngineHost implements ContainerHost, Closable {
 
   async exec(project: string, service: string, cmd: string[], signal?: AbortSignal): Promise<{ exitCode: number; output: string }> {
     return this.call(`exec in ${project}/${service}`, async () => {
-      const c = (await this.projectContainers(project, signal)).get(service);
-      if (!c) throw new WarrenError('WARREN_ERR_NOT_FOUND', `${project} has no container for service ${service}`);
-      const exec = await this.docker.getContainer(c.Id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, abortSignal: signal });
+      const { exec, tty } = await this.createExec(project, service, { Cmd: cmd, AttachStdout: true, AttachStderr: true, abortSignal: signal });
       const stream = (await exec.start({ hijack: true, stdin: false })) as unknown as Readable;
       const demux = new DockerStreamDemuxer();
       const parts: Buffer[] = [];
@@ -790,7 +826,7 @@ export class EngineHost implements ContainerHost, Closable {
       try {
         await new Promise<void>((resolve, reject) => {
           stream.on('data', (chunk: Buffer) => {
-            for (const f of c.Config?.Tty ? [{ data: chunk }] : demux.push(chunk)) parts.push(f.data);
+            for (const f of tty ? [{ data: chunk }] : demux.push(chunk)) parts.push(f.data);
           });
           stream.once('end', resolve);
           stream.once('close', resolve);

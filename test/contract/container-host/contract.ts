@@ -264,6 +264,24 @@ export function runContainerHostContract(
       t.ok(app!.cpuTotalNs > 0);
     });
 
+    await t.test('exec follows a container that another client recreated, stopped or started', async (t) => {
+      // A host may remember which container an exec goes to; another client (a second hub, the compose
+      // CLI) changing the stack behind its back must not send execs to a removed or stale container.
+      const other = await makeHost();
+      t.teardown(() => other.close());
+      const greeting = () => host.exec!(project, 'app', ['sh', '-c', 'echo "$GREETING"']);
+      t.same(await greeting(), { exitCode: 0, output: 'moon\n' });
+      await other.deployStack(spec('sun'));
+      t.same(await greeting(), { exitCode: 0, output: 'sun\n' }, 'the recreated container answers');
+      await other.stopStack(project);
+      t.ok((await failure(greeting())) instanceof WarrenError, 'an exec in a stopped container fails with a Warren error');
+      await other.startStack(project);
+      await eventually('restart', () => other.stackStatus(project), (s) => s.state === 'running');
+      t.same(await greeting(), { exitCode: 0, output: 'sun\n' }, 'the started container answers');
+      await other.deployStack(spec('moon'));
+      t.same(await greeting(), { exitCode: 0, output: 'moon\n' }, 'and so does the one recreated again');
+    });
+
     await t.test('stop, stop again, start', async (t) => {
       await host.stopStack(project);
       t.equal((await host.stackStatus(project)).state, 'stopped');
