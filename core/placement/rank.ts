@@ -8,12 +8,10 @@
 import { explain } from './explain.js';
 import {
   ARCH,
-  clamp01,
   CORDONED,
   CPU_CORES,
   DATABASE,
   DEVICE_PATH,
-  finite,
   hasPath,
   hasPort,
   Measure,
@@ -24,7 +22,6 @@ import {
   PORT,
   prepareApp,
   RAM,
-  round1,
   round2,
   runsPlatform,
   STORAGE,
@@ -61,6 +58,7 @@ export interface Evaluated {
 }
 
 const UNAVAILABLE = OFFLINE | METRICS_STALE | CORDONED;
+const MAX = Number.MAX_VALUE;
 
 /**
  * Rank every device for one app. Pure and deterministic: the same inputs give the same result, a
@@ -82,7 +80,7 @@ export function rankTable(app: PlacementRequirements, table: DeviceTable, option
   const prepared = prepareApp(app, settings);
   const n = table.size;
   const s = new Ranked(table, prepared, settings);
-  const { flags, reasonCount, cents, headroom, images, total, memoryAvailable } = s;
+  const { flags, headroom, cents } = s;
 
   // Each distinct list, judged once.
   const platformRuns = judge(table.platforms.values, prepared.platforms === null ? () => 1 : (p) => (runsPlatform(p, prepared) ? 1 : 0));
@@ -126,6 +124,99 @@ export function rankTable(app: PlacementRequirements, table: DeviceTable, option
     }
   }
 
+  const pass = scoreRows(table, n, prepared, settings, { platformRuns, pathsMissing, portsTaken, imagesFound, dbMemory, ownMemory }, s);
+  const { best, second } = pass;
+  s.minCents = pass.minCents;
+  s.maxCents = pass.maxCents;
+  s.maxReasons = pass.maxReasons;
+  const ids = s.ids;
+
+  const warnings: PlacementWarning[] = [];
+  let suggestions: PlacementResult['suggestions'] = [];
+  let tieBreak: string | null = null;
+  if (best >= 0) {
+    const warning = largestAppWarning(ids, best, headroom[best]!, pass);
+    if (warning) warnings.push(warning);
+    // The runner-up is the next in the order (the best eligible row after `best`); a tie is an equal total.
+    if (second >= 0 && cents[second] === cents[best]) {
+      let tied = 0;
+      for (let i = 0; i < n; i++) if (flags[i] === 0 && cents[i] === cents[best]) tied++;
+      tieBreak = describeTieBreak(ids[best]!, ids[second]!, tied, cents[best]! / 100, s.headroom, s.images, best, second);
+    }
+  } else if (n === 0) {
+    warnings.push({ code: 'NO_DEVICES', message: 'There are no devices to rank: the inventory (or snapshot) is empty.' });
+  } else {
+    const candidates = s.candidates();
+    const mm = new Measure();
+    const evaluated = new Array<Evaluated>(n);
+    const order = s.sorted();
+    for (let k = 0; k < n; k++) {
+      const i = order[k]!;
+      const d = s.snapshots[i]!;
+      measure(d, prepared, settings, mm);
+      evaluated[k] = { candidate: candidates[k]!, device: d, memoryAvailable: mm.memoryAvailable, storageAvailable: mm.storageAvailable, memoryNeed: mm.memoryNeed, storageNeed: prepared.diskNeed };
+    }
+    suggestions = suggestFixes(evaluated, prepared.id, prepared.ports);
+    if (suggestions.length === 0) {
+      warnings.push({
+        code: 'NO_FIX',
+        message: "No device qualifies, and no simple change (stopping apps, uncordoning, freeing a port) would make one fit; see each device's reasons.",
+      });
+    }
+  }
+
+  const result = {
+    recommended: best >= 0 ? ids[best]! : null,
+    weights: settings.weights,
+    curves: describeCurves(settings.curves),
+    freshnessLimitSeconds: settings.freshnessLimitSeconds,
+    tieBreak,
+  } as PlacementResult;
+  // An own, enumerable accessor in its place in the key order: JSON.stringify, spreading and deep
+  // comparisons all see the list; it is built on first read.
+  Object.defineProperty(result, 'candidates', {
+    get: () => s.candidates(),
+    set: (v: Candidate[]) => Object.defineProperty(result, 'candidates', { value: v, writable: true, enumerable: true, configurable: true }),
+    enumerable: true,
+    configurable: true,
+  });
+  result.suggestions = suggestions;
+  result.warnings = warnings;
+  return result;
+}
+
+interface Judged {
+  platformRuns: Int32Array;
+  pathsMissing: Int32Array;
+  portsTaken: Int32Array;
+  imagesFound: Int32Array;
+  dbMemory: Float64Array;
+  ownMemory: Map<number, [number, number]> | undefined;
+}
+
+/**
+ * Every check and score of every row: the hot loop, kept in a function of its own so that the engine
+ * optimises it as a whole (not only by on-stack replacement inside a long function).
+ */
+function scoreRows(
+  table: DeviceTable,
+  n: number,
+  prepared: PreparedApp,
+  settings: Settings,
+  judged: Judged,
+  s: Ranked,
+): Pass {
+  const { platformRuns, pathsMissing, portsTaken, imagesFound, dbMemory, ownMemory } = judged;
+  const { flags, headroom, images, cents, reasonCount } = s;
+  // The three largest figures of RAM available on devices that could take an app at all, with their
+  // rows, for the largest-app warning (which leaves out at most two rows: the app's home and the best).
+  let a1 = -Infinity;
+  let a2 = -Infinity;
+  let a3 = -Infinity;
+  let r1 = -1;
+  let r2 = -1;
+  let r3 = -1;
+  let second = -1;
   const limit = settings.freshnessLimitSeconds;
   const cpus = prepared.cpus;
   const memoryNeedApp = prepared.memoryNeed;
@@ -136,15 +227,19 @@ export function rankTable(app: PlacementRequirements, table: DeviceTable, option
   const unknownPerCore = c.cpu.unknownPerCoreScore;
   const cpuReference = c.cpu.reference;
   const loadCapacity = c.load.perCoreCapacity;
-  const loadUnknown = c.load.unknownScore;
-  const reliabilityUnknown = c.reliability.unknownScore;
+  const loadUnknownTenths = Math.round(10 * c.load.unknownScore);
+  const reliabilityUnknownTenths = Math.round(10 * c.reliability.unknownScore);
   const w = settings.weights;
   const sum = settings.weightSum;
+  const ramTable = contributions(w.ram, sum);
+  const storageTable = contributions(w.storage, sum);
+  const cpuTable = contributions(w.cpu, sum);
+  const loadTable = contributions(w.load, sum);
+  const reliabilityTable = contributions(w.reliability, sum);
   const { online, cordoned, age, cores: coresCol, perCore: perCoreCol, memAvailable, memReserve, storageAvailable, storageReserve, load1: loadCol, availability } = table;
   const { reservedMemory, reservedStorage, platform, paths, ports, images: imageCol, databases } = table;
   const ids = table.ids;
-  // RAM available on devices that could take an app at all, for the largest-app warning.
-  const available = new Float64Array(n);
+  // `available`: RAM available on devices that could take an app at all, for the largest-app warning.
   let largestId = '';
   let largestMemory = 0;
   let largestHome = -1;
@@ -181,8 +276,12 @@ export function rankTable(app: PlacementRequirements, table: DeviceTable, option
         resSto = o[1];
       }
     }
-    const memAvail = finite(memAvailable[i]! - memReserve[i]! - resMem);
-    const stoAvail = finite(storageAvailable[i]! - storageReserve[i]! - resSto);
+    // The helpers of measure.ts (finite, clamp01, round1, round2) are written out in this loop: it is
+    // too long for the engine to inline calls, and a call with a double argument boxes it.
+    let memAvail = memAvailable[i]! - memReserve[i]! - resMem;
+    memAvail = memAvail > MAX ? MAX : memAvail < -MAX ? -MAX : memAvail;
+    let stoAvail = storageAvailable[i]! - storageReserve[i]! - resSto;
+    stoAvail = stoAvail > MAX ? MAX : stoAvail < -MAX ? -MAX : stoAvail;
     if (!(memAvail >= memoryNeedApp)) {
       f |= RAM;
       reasons++;
@@ -206,29 +305,73 @@ export function rankTable(app: PlacementRequirements, table: DeviceTable, option
       reasons += taken;
     }
     const dedicated = dbMemory.length > 0 ? dbMemory[databases[i]!]! : 0;
-    const memoryNeed = finite(memoryNeedApp + dedicated);
+    let memoryNeed = memoryNeedApp + dedicated;
+    memoryNeed = memoryNeed > MAX ? MAX : memoryNeed < -MAX ? -MAX : memoryNeed;
     if (dedicated > 0 && !(memAvail >= memoryNeed)) {
       f |= DATABASE;
       reasons++;
     }
+    // Each score is round1(100·clamp01(v)) = Math.round(10·(100·clamp01(v)))/10, so its tenths index
+    // the contribution tables.
+    // A quotient x/d (d > 0) is at least 1 when x >= d (division rounds monotonically) and at most 0
+    // when x <= 0: clamped, those are 1 and 0 without dividing; the common case of ample room.
     const ramValue = memAvail > 0 ? memAvail : 0;
-    const ram = round1(memoryNeed > 0 ? 100 * clamp01((ramValue - memoryNeed) / (ramFactor * memoryNeed)) : 100);
+    const ramD = ramFactor * memoryNeed;
+    let x = ramValue - memoryNeed;
+    let v = ramD > 0 && x >= ramD ? 1 : ramD > 0 && x <= 0 ? 0 : x / ramD;
+    v = v < 0 ? 0 : v > 1 ? 1 : v === v ? v : 0;
+    const ram = memoryNeed > 0 ? Math.round(10 * (100 * v)) : 1000;
     const storageValue = stoAvail > 0 ? stoAvail : 0;
-    const storage = round1(100 * clamp01((storageValue - diskNeed) / storageDenominator));
+    x = storageValue - diskNeed;
+    v = storageDenominator > 0 && x >= storageDenominator ? 1 : storageDenominator > 0 && x <= 0 ? 0 : x / storageDenominator;
+    v = v < 0 ? 0 : v > 1 ? 1 : v === v ? v : 0;
+    const storage = Math.round(10 * (100 * v));
     const pc = perCoreCol[i]!;
-    const cpuValue = finite(cores * (pc > 0 ? pc : unknownPerCore));
-    const cpu = round1(100 * clamp01(cpuValue / cpuReference));
+    let cpuValue = cores * (pc > 0 ? pc : unknownPerCore);
+    cpuValue = cpuValue > MAX ? MAX : cpuValue < -MAX ? -MAX : cpuValue;
+    v = cpuReference > 0 && cpuValue >= cpuReference ? 1 : cpuValue / cpuReference;
+    v = v < 0 ? 0 : v > 1 ? 1 : v === v ? v : 0;
+    const cpu = Math.round(10 * (100 * v));
     const l = loadCol[i]!;
-    const load = round1(l !== l || cores === 0 ? loadUnknown : 100 * (1 - clamp01(l / (cores * loadCapacity))));
+    v = l / (cores * loadCapacity);
+    v = v < 0 ? 0 : v > 1 ? 1 : v === v ? v : 0;
+    const load = l !== l || cores === 0 ? loadUnknownTenths : Math.round(10 * (100 * (1 - v)));
     const a = availability[i]!;
-    const reliability = round1(a !== a ? reliabilityUnknown : 100 * clamp01(a));
-    const t = round2(round2((ram * w.ram) / sum) + round2((storage * w.storage) / sum) + round2((cpu * w.cpu) / sum) + round2((load * w.load) / sum) + round2((reliability * w.reliability) / sum));
+    v = a < 0 ? 0 : a > 1 ? 1 : a === a ? a : 0;
+    const reliability = a !== a ? reliabilityUnknownTenths : Math.round(10 * (100 * v));
+    // total = round2(sum of contributions) = cc/100 exactly (see Ranked.cents).
+    const cc = Math.round(
+      ((ram >= 0 && ram <= 1000 ? ramTable[ram]! : contribution(ram, w.ram, sum)) +
+        (storage >= 0 && storage <= 1000 ? storageTable[storage]! : contribution(storage, w.storage, sum)) +
+        (cpu >= 0 && cpu <= 1000 ? cpuTable[cpu]! : contribution(cpu, w.cpu, sum)) +
+        (load >= 0 && load <= 1000 ? loadTable[load]! : contribution(load, w.load, sum)) +
+        (reliability >= 0 && reliability <= 1000 ? reliabilityTable[reliability]! : contribution(reliability, w.reliability, sum))) *
+        100,
+    );
+    let room = memAvail - memoryNeed;
+    room = room > MAX ? MAX : room < -MAX ? -MAX : room;
     flags[i] = f;
     reasonCount[i] = reasons;
-    total[i] = t;
-    memoryAvailable[i] = memAvail;
-    headroom[i] = finite(memAvail - memoryNeed);
-    available[i] = (f & UNAVAILABLE) === 0 ? memAvail : NaN;
+    cents[i] = cc;
+    headroom[i] = room;
+    if ((f & UNAVAILABLE) === 0 && memAvail > a3) {
+      if (memAvail > a1) {
+        a3 = a2;
+        r3 = r2;
+        a2 = a1;
+        r2 = r1;
+        a1 = memAvail;
+        r1 = i;
+      } else if (memAvail > a2) {
+        a3 = a2;
+        r3 = r2;
+        a2 = memAvail;
+        r2 = i;
+      } else {
+        a3 = memAvail;
+        r3 = i;
+      }
+    }
     const img = imagesFound[imageCol[i]!]!;
     images[i] = img;
     let lid = table.largestId[i]!;
@@ -237,75 +380,49 @@ export function rankTable(app: PlacementRequirements, table: DeviceTable, option
       lid = table.secondId[i]!;
       lmem = table.secondMemory[i]!;
     }
-    if (lmem > largestMemory || (lmem === largestMemory && lmem > 0 && lid < largestId)) {
+    // App ids are interned by the table: equal ids are one string, compared by identity first.
+    if (lmem > largestMemory || (lmem === largestMemory && lmem > 0 && lid !== largestId && lid < largestId)) {
       largestId = lid;
       largestMemory = lmem;
       largestHome = i;
     }
     if (f === 0) {
-      const cc = Math.round(t * 100);
-      cents[i] = cc;
       if (cc < minCents) minCents = cc;
       if (cc > maxCents) maxCents = cc;
-      if (best < 0 || before(i, best, cents, headroom, images, ids)) best = i;
+      if (best < 0 || before(i, best, cents, headroom, images, ids)) {
+        second = best;
+        best = i;
+      } else if (second < 0 || before(i, second, cents, headroom, images, ids)) second = i;
     } else if (reasons > maxReasons) maxReasons = reasons;
   }
 
-  const order = sortOrder(n, flags, cents, minCents, maxCents, reasonCount, maxReasons, headroom, images, table.idOrder());
-  s.order = order;
+  return { best, second, minCents, maxCents, maxReasons, largestId, largestMemory, largestHome, top: [a1, r1, a2, r2, a3, r3] };
+}
 
-  const warnings: PlacementWarning[] = [];
-  let suggestions: PlacementResult['suggestions'] = [];
-  let tieBreak: string | null = null;
-  if (best >= 0) {
-    const warning = largestAppWarning(ids, best, headroom[best]!, available, largestId, largestMemory, largestHome);
-    if (warning) warnings.push(warning);
-    // The runner-up is the next in the order; a tie is an equal total.
-    const second = n > 1 && flags[order[1]!] === 0 ? order[1]! : -1;
-    if (second >= 0 && cents[second] === cents[best]) {
-      let tied = 0;
-      for (let i = 0; i < n; i++) if (flags[i] === 0 && cents[i] === cents[best]) tied++;
-      tieBreak = describeTieBreak(ids[best]!, ids[second]!, tied, total[best]!, headroom, images, best, second);
-    }
-  } else if (n === 0) {
-    warnings.push({ code: 'NO_DEVICES', message: 'There are no devices to rank: the inventory (or snapshot) is empty.' });
-  } else {
-    const candidates = s.candidates();
-    const mm = new Measure();
-    const evaluated = new Array<Evaluated>(n);
-    for (let k = 0; k < n; k++) {
-      const i = order[k]!;
-      const d = s.snapshots[i]!;
-      measure(d, prepared, settings, mm);
-      evaluated[k] = { candidate: candidates[k]!, device: d, memoryAvailable: mm.memoryAvailable, storageAvailable: mm.storageAvailable, memoryNeed: mm.memoryNeed, storageNeed: prepared.diskNeed };
-    }
-    suggestions = suggestFixes(evaluated, prepared.id, prepared.ports);
-    if (suggestions.length === 0) {
-      warnings.push({
-        code: 'NO_FIX',
-        message: "No device qualifies, and no simple change (stopping apps, uncordoning, freeing a port) would make one fit; see each device's reasons.",
-      });
-    }
-  }
+interface Pass {
+  best: number;
+  /** The runner-up among eligible rows, or -1. */
+  second: number;
+  minCents: number;
+  maxCents: number;
+  maxReasons: number;
+  largestId: string;
+  largestMemory: number;
+  largestHome: number;
+  /** [figure, row] × 3: the largest RAM available on devices that could take an app, best first (row -1: none). */
+  top: [number, number, number, number, number, number];
+}
 
-  const result = {
-    recommended: best >= 0 ? ids[best]! : null,
-    weights: settings.weights,
-    curves: describeCurves(settings.curves),
-    freshnessLimitSeconds: settings.freshnessLimitSeconds,
-    tieBreak,
-  } as PlacementResult;
-  // An own, enumerable accessor in its place in the key order: JSON.stringify, spreading and deep
-  // comparisons all see the list; it is built on first read.
-  Object.defineProperty(result, 'candidates', {
-    get: () => s.candidates(),
-    set: (v: Candidate[]) => Object.defineProperty(result, 'candidates', { value: v, writable: true, enumerable: true, configurable: true }),
-    enumerable: true,
-    configurable: true,
-  });
-  result.suggestions = suggestions;
-  result.warnings = warnings;
-  return result;
+/** round2(score·weight/sum) for every score 0.0–100.0, by tenths: the contribution measure.ts computes. */
+function contributions(weight: number, sum: number): Float64Array {
+  const out = new Float64Array(1001);
+  for (let k = 0; k <= 1000; k++) out[k] = round2(((k / 10) * weight) / sum);
+  return out;
+}
+
+/** The contribution of a score given in tenths outside 0–100 (a configured neutral score may be). */
+function contribution(tenths: number, weight: number, sum: number): number {
+  return round2(((tenths / 10) * weight) / sum);
 }
 
 function judge<T>(values: readonly T[], fn: (v: T) => number): Int32Array {
@@ -317,17 +434,24 @@ function judge<T>(values: readonly T[], fn: (v: T) => number): Int32Array {
 /** The figures of one ranking, and its candidates, built and explained when read. */
 class Ranked {
   readonly flags: Uint16Array;
-  readonly reasonCount: Uint32Array;
+  /**
+   * Totals in hundredths (eligible rows). total = round2(S) = Math.round(100·S)/100, so the total is
+   * exactly cents/100, and sorting by cents is sorting by total.
+   */
   readonly cents: Int32Array;
-  readonly total: Float64Array;
   readonly headroom: Float64Array;
-  readonly memoryAvailable: Float64Array;
   readonly images: Uint32Array;
+  readonly reasonCount: Uint16Array;
+  minCents = 0;
+  maxCents = -1;
+  maxReasons = 0;
+  /** Rows in id order when ranked (the table replaces, never changes, this array). */
+  readonly byId: Int32Array;
   /** The rows' ids, names and snapshots as they were when ranked. */
   readonly ids: string[];
   readonly names: string[];
   readonly snapshots: DeviceSnapshot[];
-  order: Int32Array = new Int32Array(0);
+  private order: Int32Array | undefined;
   private list: Candidate[] | undefined;
   private explained: (Candidate | undefined)[] | undefined;
   private measure: Measure | undefined;
@@ -339,23 +463,31 @@ class Ranked {
   ) {
     const n = table.size;
     this.flags = new Uint16Array(n);
-    this.reasonCount = new Uint32Array(n);
     this.cents = new Int32Array(n);
-    this.total = new Float64Array(n);
     this.headroom = new Float64Array(n);
-    this.memoryAvailable = new Float64Array(n);
     this.images = new Uint32Array(n);
-    // A kept table may change after this ranking: hold on to what the candidates describe.
-    this.ids = table.ids.slice(0, n);
-    this.names = table.names.slice(0, n);
-    this.snapshots = table.snapshots.slice(0, n);
+    this.reasonCount = new Uint16Array(n);
+    this.byId = table.idOrder();
+    // A kept table may change after this ranking: the rows as they are now. The table copies these
+    // lists before its next change (copy on write), so holding them costs nothing here.
+    const rows = table.borrowRows();
+    this.ids = rows.ids;
+    this.names = rows.names;
+    this.snapshots = rows.snapshots;
+  }
+
+  /** The full order, best first (sorted on first use). */
+  sorted(): Int32Array {
+    this.order ??= sortOrder(this.flags.length, this.flags, this.cents, this.minCents, this.maxCents, this.reasonCount, this.maxReasons, this.headroom, this.images, this.byId);
+    return this.order;
   }
 
   candidates(): Candidate[] {
     if (this.list !== undefined) return this.list;
-    const n = this.order.length;
+    const order = this.sorted();
+    const n = order.length;
     const list = new Array<Candidate>(n);
-    for (let k = 0; k < n; k++) list[k] = new LazyCandidate(this, this.order[k]!);
+    for (let k = 0; k < n; k++) list[k] = new LazyCandidate(this, order[k]!);
     this.list = list;
     return list;
   }
@@ -394,7 +526,7 @@ class LazyCandidate implements Candidate {
     this.name = ranked.names[row]!;
     const eligible = ranked.flags[row] === 0;
     this.eligible = eligible;
-    this.total = eligible ? ranked.total[row]! : null;
+    this.total = eligible ? ranked.cents[row]! / 100 : null;
     this.headroomBytes = ranked.headroom[row]!;
     this.imagesPresent = ranked.images[row]!;
     this.#ranked = ranked;
@@ -444,16 +576,16 @@ function sortOrder(
   cents: Int32Array,
   minCents: number,
   maxCents: number,
-  reasonCount: Uint32Array,
+  reasonCount: Uint16Array,
   maxReasons: number,
   headroom: Float64Array,
   images: Uint32Array,
   byId: Int32Array,
 ): Int32Array {
+  const key = new Int32Array(n);
   // Bucket keys: eligible 0..span-1 (highest total first), disqualified span + reasons.
   const span = maxCents >= minCents ? maxCents - minCents + 1 : 0;
   const buckets = span + maxReasons + 1;
-  const key = new Int32Array(n);
   const start = new Int32Array(buckets + 1);
   for (let i = 0; i < n; i++) {
     const k = flags[i] === 0 ? maxCents - cents[i]! : span + reasonCount[i]!;
@@ -513,23 +645,20 @@ function describeTieBreak(a: string, b: string, tied: number, at: number, headro
  * installed app (by memory) if its own device fails? Warn when this placement takes the last such
  * room; a lab that never had it (a single device) is not warned on every placement.
  */
-function largestAppWarning(
-  ids: readonly string[],
-  best: number,
-  bestHeadroom: number,
-  available: Float64Array,
-  largestId: string,
-  largestMemory: number,
-  home: number,
-): PlacementWarning | undefined {
+function largestAppWarning(ids: readonly string[], best: number, bestHeadroom: number, pass: Pass): PlacementWarning | undefined {
+  const { largestId, largestMemory, largestHome: home, top } = pass;
   if (home < 0) return undefined;
+  // Before: some device other than the app's home has the room. After: the same, with the best
+  // device's room reduced to its headroom after this app.
   let before = false;
-  let after = false;
-  for (let i = 0; i < available.length; i++) {
-    // NaN (unavailable devices) compares false.
-    if (i === home) continue;
-    if (available[i]! >= largestMemory) before = true;
-    if ((i === best ? bestHeadroom : available[i]!) >= largestMemory) after = true;
+  let after = best !== home && bestHeadroom >= largestMemory;
+  for (let k = 0; k < 6; k += 2) {
+    const row = top[k + 1]!;
+    if (row < 0 || row === home) continue;
+    if (top[k]! >= largestMemory) {
+      before = true;
+      if (row !== best) after = true;
+    }
   }
   if (after || !before) return undefined;
   return {

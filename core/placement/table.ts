@@ -90,6 +90,10 @@ export class DeviceTable {
   private byId: Int32Array | null = null;
   /** Bumped on every change, so that a caller can tell whether the table moved under it. */
   version = 0;
+  /** A result holds ids, names and snapshots as they were: copy them before the next change. */
+  private lent = false;
+  /** App ids of the largest-app columns, one string per id (compared by identity when ranking). */
+  private readonly appIds = new Map<string, string>();
 
   static from(devices: readonly DeviceSnapshot[]): DeviceTable {
     const t = new DeviceTable();
@@ -112,10 +116,38 @@ export class DeviceTable {
     return this.rowOf.get(id);
   }
 
+  /**
+   * The row lists (ids, names, snapshots) as they are now, for a result to keep: the table copies
+   * them before its next change instead of every ranking copying them.
+   */
+  borrowRows(): { ids: string[]; names: string[]; snapshots: DeviceSnapshot[] } {
+    this.lent = true;
+    return { ids: this.ids, names: this.names, snapshots: this.snapshots };
+  }
+
+  private unlend(): void {
+    if (!this.lent) return;
+    this.lent = false;
+    this.ids = this.ids.slice(0, this.size);
+    this.names = this.names.slice(0, this.size);
+    this.snapshots = this.snapshots.slice(0, this.size);
+  }
+
+  private appId(id: string): string {
+    let s = this.appIds.get(id);
+    if (s === undefined) {
+      if (this.appIds.size >= 65536) this.appIds.clear();
+      this.appIds.set(id, id);
+      s = id;
+    }
+    return s;
+  }
+
   /** Add a device, or replace the row of the device with its id. Unchanged snapshots cost one lookup. */
   upsert(d: DeviceSnapshot): void {
     let i = this.rowOf.get(d.id);
     if (i !== undefined && this.snapshots[i] === d) return;
+    this.unlend();
     if (i === undefined) {
       if (this.size === this.capacity) this.grow(Math.max(16, this.capacity * 2));
       i = this.size++;
@@ -134,6 +166,7 @@ export class DeviceTable {
   remove(id: string): boolean {
     const i = this.rowOf.get(id);
     if (i === undefined) return false;
+    this.unlend();
     const last = this.size - 1;
     if (i !== last) this.move(last, i);
     this.rowOf.delete(id);
@@ -252,9 +285,9 @@ export class DeviceTable {
       if (apps) for (let k = 0; k < apps.length; k++) if (apps[k]!.id !== first) consider(apps[k]!.id, apps[k]!.memoryBytes);
       for (let k = 0; k < rs.length; k++) if (rs[k]!.app !== first) consider(rs[k]!.app, rs[k]!.memoryBytes);
     }
-    this.largestId[i] = first;
+    this.largestId[i] = this.appId(first);
     this.largestMemory[i] = firstMem;
-    this.secondId[i] = bestId;
+    this.secondId[i] = this.appId(bestId);
     this.secondMemory[i] = bestMem;
   }
 

@@ -53,3 +53,47 @@ export const appArb: fc.Arbitrary<PlacementRequirements> = fc.record({
   databases: fc.subarray([{ ref: 'db', engine: 'postgres' as const, versions: '>=14' }, { ref: 'cache', engine: 'mariadb' as const, dedicated: true }]),
   images: fc.subarray(['nginx:1.27']),
 });
+
+/** Mostly healthy devices with coarse figures: many eligible devices, ties, and largest-app warnings. */
+export const healthyDevicesArb = (max: number): fc.Arbitrary<DeviceSnapshot[]> =>
+  fc
+    .uniqueArray(
+      fc.tuple(
+        fc.stringMatching(/^[a-z][a-z0-9-]{0,5}$/),
+        deviceBody,
+        fc.integer({ min: 0, max: 9 }),
+        fc.constantFrom(null, 0.99, 1),
+        fc.constantFrom(null, 0.5, 1, 2),
+        fc.integer({ min: 1, max: 3 }),
+      ),
+      { maxLength: max, selector: ([id]) => id },
+    )
+    .map((list) =>
+      list.map(([id, body, k, availability7d, load1, gib]) => ({
+        id,
+        ...body,
+        online: k !== 0,
+        metricsAgeSeconds: k === 1 ? 200 : 5,
+        cordoned: k === 2,
+        arch: k < 7 ? 'amd64' : body.arch,
+        cpuScorePerCore: k < 5 ? 1 : body.cpuScorePerCore,
+        cores: k < 5 ? 4 : body.cores,
+        memory: { ...body.memory, availableBytes: gib * 2 * GiB, reserveBytes: 0 },
+        storage: { availableBytes: 100 * GiB },
+        availability7d,
+        load1,
+        listeningPorts: k < 8 ? [] : body.listeningPorts,
+        databases: k < 6 ? [] : body.databases,
+        reservations: k < 6 ? [] : body.reservations,
+      })),
+    );
+
+/** Apps that most healthy devices can take. */
+export const modestAppArb: fc.Arbitrary<PlacementRequirements> = appArb.map((a) => ({
+  ...a,
+  memoryBytes: a.memoryBytes % (3 * GiB),
+  diskBytes: a.diskBytes % (50 * GiB),
+  architectures: a.architectures!.length === 0 || a.architectures!.includes('linux/amd64') ? a.architectures! : [...a.architectures!, 'linux/amd64'],
+  devicePaths: [],
+  databases: a.databases!.filter((d) => !d.dedicated),
+}));

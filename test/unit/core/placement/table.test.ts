@@ -6,7 +6,7 @@ import t from 'tap';
 import fc from 'fast-check';
 import { rankDevicesByObjects } from '../../../../core/placement/reference.js';
 import { DeviceTable, rankDevices, rankTable, type DeviceSnapshot, type PlacementOptions } from '../../../../core/placement/index.js';
-import { appArb, deviceBody, devicesArb } from './arbitraries.js';
+import { appArb, deviceBody, devicesArb, healthyDevicesArb, modestAppArb } from './arbitraries.js';
 import { app, device, GiB, MiB } from './helpers.js';
 
 const seed = Number(process.env.PLACEMENT_SEED ?? 20261127);
@@ -31,6 +31,21 @@ t.test('the table path gives the JSON of the object path', async (t) => {
     params,
   );
   t.pass('held');
+});
+
+t.test('the same JSON on mostly healthy fleets (eligible orders, ties, largest-app warnings)', async (t) => {
+  let warned = 0;
+  let tied = 0;
+  fc.assert(
+    fc.property(modestAppArb, healthyDevicesArb(16), (a, ds) => {
+      const want = rankDevicesByObjects(a, ds);
+      if (want.warnings.some((w) => w.code === 'LARGEST_APP_HOMELESS')) warned++;
+      if (want.tieBreak !== null) tied++;
+      return JSON.stringify(rankDevices(a, ds)) === JSON.stringify(want);
+    }),
+    { ...params, numRuns: 600 },
+  );
+  t.ok(warned > 0 && tied > 0, `covered ${warned} largest-app warnings and ${tied} tie-breaks`);
 });
 
 const fields = ['device', 'name', 'eligible', 'total', 'criteria', 'reasons', 'headroomBytes', 'imagesPresent', 'databases', 'notes'] as const;
