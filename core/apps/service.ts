@@ -11,7 +11,7 @@ import { generateSecrets, requirementsOf, resolveStack, validateInputs, type Poo
 import { APP_ID_PATTERN, type AppManifest } from '../catalog/types.js';
 import { describeError, WarrenError } from '../errors.js';
 import type { Hub } from '../hub.js';
-import { rankDevices, requirementsFromCatalog, ReservationLedger, type PlacementOptions, type PlacementRequirements, type PlacementResult, type Snapshot } from '../placement/index.js';
+import { rankDevices, requirementsFromCatalog, ReservationLedger, type LedgerObservation, type PlacementOptions, type PlacementRequirements, type PlacementResult, type Snapshot } from '../placement/index.js';
 import type { ContainerHost, LogLine, StackStatus } from '../providers/container-host.js';
 import type { AppRecord, Operation } from '../store/index.js';
 import { Journal, type OperationKind, type StepData } from './journal.js';
@@ -238,14 +238,29 @@ export class AppService {
 
   /**
    * A placement's reservation lasts until its device's metrics show the app: a memory sample taken
-   * after the app came up (the sample's used memory then counts it), or RESERVATION_TIMEOUT_MS.
+   * after the app came up (the sample's used memory then counts it), the app's containers running
+   * with memory figures in the engine's metrics, or RESERVATION_TIMEOUT_MS.
    */
   private settleReservations(snapshot: Snapshot): void {
     const now = Date.now();
     let ledger = this.ledger.expire(now, RESERVATION_TIMEOUT_MS);
+    const metrics = this.hub.services.metrics as { containers?(device: string): { at: number; list: { project?: string; memoryBytes: number }[] } | undefined } | undefined;
     for (const d of snapshot.devices) {
       // The age is rounded to seconds: take the sample to be up to a second older than it says.
-      if (d.metricsAgeSeconds !== null) ledger = ledger.observe(d.id, { sampledAt: now - (d.metricsAgeSeconds + 1) * 1000 });
+      const seen: LedgerObservation = d.metricsAgeSeconds !== null ? { sampledAt: now - (d.metricsAgeSeconds + 1) * 1000 } : {};
+      const held = ledger.forDevice(d.id);
+      const engine = held.length > 0 ? metrics?.containers?.(d.id) : undefined;
+      if (engine) {
+        // Apps by their compose project; only a sample taken after the reservation was made counts.
+        const apps = new Map<string, number>();
+        for (const c of engine.list) {
+          if (!c.project?.startsWith('warren-') || !(c.memoryBytes > 0)) continue;
+          const app = c.project.slice('warren-'.length);
+          if (held.some((e) => e.app === app && e.at <= engine.at)) apps.set(app, (apps.get(app) ?? 0) + c.memoryBytes);
+        }
+        if (apps.size > 0) seen.apps = apps;
+      }
+      if (seen.sampledAt !== undefined || seen.apps) ledger = ledger.observe(d.id, seen);
     }
     this.ledger = ledger;
   }

@@ -63,6 +63,8 @@ export class MetricsService {
   readonly poller: Poller;
   private readonly names = new Map<string, string>();
   private readonly sources = new Map<string, DeviceSource>();
+  /** The containers of each device's newest engine sample, for the placement ledger. */
+  private readonly containerSamples = new Map<string, { at: number; list: NonNullable<DerivedSample['containers']> }>();
   private readonly watchReleases = new Map<string, () => void>();
   private pooling: PoolingSavings = { bytes: 0, basis: 'estimated', at: Date.now() };
   private revision = 0;
@@ -149,9 +151,15 @@ export class MetricsService {
     this.poller.remove(deviceId);
     this.names.delete(deviceId);
     this.sources.delete(deviceId);
+    this.containerSamples.delete(deviceId);
     this.watchReleases.get(deviceId)?.();
     this.watchReleases.delete(deviceId);
     this.scheduleSummary();
+  }
+
+  /** The containers the engine's metrics listed in the device's newest sample that had them. */
+  containers(deviceId: string): { at: number; list: NonNullable<DerivedSample['containers']> } | undefined {
+    return this.containerSamples.get(deviceId);
   }
 
   polled(deviceId: string): PolledDevice | undefined {
@@ -198,6 +206,7 @@ export class MetricsService {
   private onSample(deviceId: string, sample: DerivedSample): void {
     const rows: MetricSample[] = toMetricPoints(sample).map((p) => ({ device: deviceId, ...p }));
     if (sample.containers) {
+      if (this.names.has(deviceId)) this.containerSamples.set(deviceId, { at: sample.at, list: sample.containers });
       rows.push({ device: deviceId, metric: 'containers.count', value: sample.containers.length, at: sample.at });
       rows.push({ device: deviceId, metric: 'containers.memory_bytes', value: sample.containers.reduce((a, c) => a + c.memoryBytes, 0), at: sample.at });
     }
