@@ -217,6 +217,7 @@ function scoreRows(
   let r2 = -1;
   let r3 = -1;
   let second = -1;
+  let secondCents = -Infinity;
   const limit = settings.freshnessLimitSeconds;
   const cpus = prepared.cpus;
   const memoryNeedApp = prepared.memoryNeed;
@@ -389,10 +390,14 @@ function scoreRows(
     if (f === 0) {
       if (cc < minCents) minCents = cc;
       if (cc > maxCents) maxCents = cc;
-      if (best < 0 || before(i, best, cents, headroom, images, ids)) {
-        second = best;
-        best = i;
-      } else if (second < 0 || before(i, second, cents, headroom, images, ids)) second = i;
+      // Most rows total less than the runner-up: one comparison, no call.
+      if (cc >= secondCents) {
+        if (best < 0 || before(i, best, cents, headroom, images, ids)) {
+          second = best;
+          best = i;
+        } else if (second < 0 || before(i, second, cents, headroom, images, ids)) second = i;
+        secondCents = second < 0 ? -Infinity : cents[second]!;
+      }
     } else if (reasons > maxReasons) maxReasons = reasons;
   }
 
