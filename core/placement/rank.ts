@@ -1,10 +1,11 @@
-// Ranking over the columnar inventory (table.ts). The decision (every check, the five scores, the
-// order, the recommendation, the tie-break, the warnings) is one pass over typed arrays plus a counting
-// sort; each distinct list (platforms, device paths, ports, images, database servers) is judged once.
-// The explanation is complete but built when read: `candidates` is made on first access, one small
-// candidate per device whose criteria, reasons, database plans and notes are worked out from the
-// device's snapshot by measure/explain (the same code as the object path in reference.ts) the first
-// time they are read, and JSON.stringify gives the full shape.
+// Ranking over the columnar inventory (table.ts). The decision (every check and the five scores of
+// every device, the recommendation, the runner-up and tie-break, the warnings) is one pass over typed
+// arrays; each distinct list (platforms, device paths, ports, images, database servers) is judged once.
+// The rest of the result is complete but built when read: the full order (a counting sort on the
+// totals) and the candidate list are made on first access of `candidates`, one small candidate per
+// device, whose criteria, reasons, database plans and notes are worked out from the device's snapshot
+// by measure/explain (the same code as the object path in reference.ts) the first time they are read;
+// JSON.stringify gives the full shape.
 import { explain } from './explain.js';
 import {
   ARCH,
