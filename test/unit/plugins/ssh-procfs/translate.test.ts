@@ -169,3 +169,8 @@ t.test('the bash poll function answers in one write(2), so sshd sends one packet
   t.equal(writes.length, 3, writes.join('\n'));
   t.match(writes[2]!, /"==> \/proc\/stat <==\\n.*= \d+$/);
 });
+
+t.test('the benchmark answer written out is what the loop prints', async (t) => {
+  const { benchmarkExpected, BENCHMARK_ITERATIONS } = await import('../../../../plugins/ssh-procfs/translate.js');
+  t.equal(BENCHMARK_EXPECTED, benchmarkExpected(BENCHMARK_ITERATIONS));
+});
