@@ -14,13 +14,16 @@ class Interner<T> {
   readonly ids = new Map<string, number>();
   readonly values: T[] = [];
 
-  id(key: string, value: () => T): number {
-    let id = this.ids.get(key);
-    if (id === undefined) {
-      id = this.values.length;
-      this.ids.set(key, id);
-      this.values.push(value());
-    }
+  /** The id of `key`, adding `make()` as its value the first time. */
+  id(key: string, make: () => T): number {
+    const id = this.ids.get(key);
+    return id !== undefined ? id : this.add(key, make());
+  }
+
+  private add(key: string, value: T): number {
+    const id = this.values.length;
+    this.ids.set(key, id);
+    this.values.push(value);
     return id;
   }
 
@@ -29,7 +32,29 @@ class Interner<T> {
   }
 }
 
-const listKey = (xs: readonly string[] | undefined): string => (xs === undefined || xs.length === 0 ? '' : xs.length === 1 ? xs[0]! : xs.join('\n'));
+/** A key for a list of strings: each length-prefixed, so that no two lists share one; '' when empty. */
+function listKey(xs: readonly string[] | undefined): string {
+  if (xs === undefined || xs.length === 0) return '';
+  let key = `${xs.length}|`;
+  for (let k = 0; k < xs.length; k++) key += `${xs[k]!.length}:${xs[k]}`;
+  return key;
+}
+
+/** A key for a list of database servers: each string length-prefixed, so that no two lists share one. */
+function databasesKey(dbs: DeviceSnapshot['databases']): string {
+  let key = '';
+  for (let k = 0; k < dbs.length; k++) {
+    const x = dbs[k]!;
+    key += `${x.engine.length}:${x.engine}${x.version.length}:${x.version}`;
+    const ext = x.extensions;
+    if (ext === undefined) key += '-';
+    else {
+      key += `${ext.length}[`;
+      for (let e = 0; e < ext.length; e++) key += `${ext[e]!.length}:${ext[e]}`;
+    }
+  }
+  return key;
+}
 
 export type PlatformProfile = Pick<DeviceSnapshot, 'arch' | 'platforms'>;
 export type PathsProfile = Pick<DeviceSnapshot, 'devicePaths'>;
@@ -256,39 +281,53 @@ export class DeviceTable {
     }
     this.reservedMemory[i] = mem;
     this.reservedStorage[i] = sto;
+    // Most lists are empty or shared by many devices: an empty one needs no key at all.
     const platforms = d.platforms;
-    const pkey = platforms && platforms.length > 0 ? `${d.arch}\n${listKey(platforms)}` : d.arch;
+    const pkey = `${d.arch.length}:${d.arch}${listKey(platforms)}`;
     this.platform[i] = this.platforms.id(pkey, () => ({ arch: d.arch, ...(platforms && platforms.length > 0 ? { platforms: [...platforms] } : {}) }));
-    this.paths[i] = this.pathSets.id(listKey(d.devicePaths), () => ({ devicePaths: [...d.devicePaths] }));
-    this.ports[i] = this.portSets.id(listKey(d.listeningPorts), () => ({ listeningPorts: [...d.listeningPorts] }));
-    this.images[i] = this.imageSets.id(listKey(d.images), () => ({ images: [...d.images] }));
+    const paths = d.devicePaths;
+    this.paths[i] = this.pathSets.id(listKey(paths), () => ({ devicePaths: [...paths] }));
+    const ports = d.listeningPorts;
+    this.ports[i] = this.portSets.id(listKey(ports), () => ({ listeningPorts: [...ports] }));
+    const images = d.images;
+    this.images[i] = this.imageSets.id(listKey(images), () => ({ images: [...images] }));
     const dbs = d.databases;
-    const dkey = dbs.length === 0 ? '' : JSON.stringify(dbs.map((x) => [x.engine, x.version, x.extensions ?? null]));
+    const dkey = dbs.length === 0 ? '' : databasesKey(dbs);
     this.databases[i] = this.databaseSets.id(dkey, () => ({ databases: dbs.map((x) => ({ ...x, ...(x.extensions ? { extensions: [...x.extensions] } : {}) })) }));
-    // The largest app here, and the largest of another id (see rank.ts: considerLargest).
-    let bestId = '';
-    let bestMem = 0;
-    const consider = (id: string, m: number): void => {
-      if (m > bestMem || (m === bestMem && m > 0 && id < bestId)) {
-        bestId = id;
-        bestMem = m;
-      }
-    };
+    // The largest app here (by memory, then id; as rank.ts compares them across rows), and the
+    // largest of another id.
     const apps = d.apps;
-    if (apps) for (let k = 0; k < apps.length; k++) consider(apps[k]!.id, apps[k]!.memoryBytes);
-    for (let k = 0; k < rs.length; k++) consider(rs[k]!.app, rs[k]!.memoryBytes);
-    const first = bestId;
-    const firstMem = bestMem;
-    bestId = '';
-    bestMem = 0;
-    if (firstMem > 0) {
-      if (apps) for (let k = 0; k < apps.length; k++) if (apps[k]!.id !== first) consider(apps[k]!.id, apps[k]!.memoryBytes);
-      for (let k = 0; k < rs.length; k++) if (rs[k]!.app !== first) consider(rs[k]!.app, rs[k]!.memoryBytes);
+    let first = '';
+    let firstMem = 0;
+    let second = '';
+    let secondMem = 0;
+    if ((apps !== undefined && apps.length > 0) || rs.length > 0) {
+      const n = (apps?.length ?? 0) + rs.length;
+      const idAt = (k: number): string => (apps !== undefined && k < apps.length ? apps[k]!.id : rs[k - (apps?.length ?? 0)]!.app);
+      const memAt = (k: number): number => (apps !== undefined && k < apps.length ? apps[k]!.memoryBytes : rs[k - (apps?.length ?? 0)]!.memoryBytes);
+      for (let k = 0; k < n; k++) {
+        const id = idAt(k);
+        const m = memAt(k);
+        if (m > firstMem || (m === firstMem && m > 0 && id < first)) {
+          first = id;
+          firstMem = m;
+        }
+      }
+      if (firstMem > 0) {
+        for (let k = 0; k < n; k++) {
+          const id = idAt(k);
+          const m = memAt(k);
+          if (id !== first && (m > secondMem || (m === secondMem && m > 0 && id < second))) {
+            second = id;
+            secondMem = m;
+          }
+        }
+      }
     }
-    this.largestId[i] = this.appId(first);
+    this.largestId[i] = first === '' ? '' : this.appId(first);
     this.largestMemory[i] = firstMem;
-    this.secondId[i] = this.appId(bestId);
-    this.secondMemory[i] = bestMem;
+    this.secondId[i] = second === '' ? '' : this.appId(second);
+    this.secondMemory[i] = secondMem;
   }
 
   private move(from: number, to: number): void {

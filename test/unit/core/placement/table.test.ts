@@ -143,3 +143,11 @@ t.test('DeviceTable keeps rows by id', async (t) => {
   t.equal(rankTable(app(), table).recommended, 'y', 'equal devices: the lower id');
   t.match(rankTable(app({ memoryBytes: 512 * MiB }), table).tieBreak, /^2 devices tie at .* with equal RAM headroom and images present; device id: y sorts before z$/);
 });
+
+t.test('lists that join alike are still told apart', async (t) => {
+  const a = device({ id: 'a', listeningPorts: ['8080/tcp\n53/udp'], devicePaths: ['/dev/dri'] });
+  const b = device({ id: 'b', listeningPorts: ['8080/tcp', '53/udp'], devicePaths: ['/dev/dri\n/dev/x'] });
+  const table = DeviceTable.from([a, b]);
+  const r = rankTable(app({ ports: ['53/udp'], devicePaths: [{ path: '/dev/dri' }] }), table);
+  t.same(r.candidates.map((c) => [c.device, c.reasons.map((x) => x.code)]), [['a', []], ['b', ['DEVICE_PATH', 'PORT']]]);
+});
