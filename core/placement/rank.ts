@@ -23,7 +23,6 @@ import {
   PORT,
   prepareApp,
   RAM,
-  round2,
   runsPlatform,
   STORAGE,
   type PreparedApp,
@@ -31,6 +30,7 @@ import {
 import { normalizeImageRef } from './platform.js';
 import { describeCurves, resolveSettings, type Settings } from './settings.js';
 import { suggestFixes } from './suggest.js';
+import { centsTable } from './row-scores.js';
 import { DeviceTable } from './table.js';
 import type {
   Candidate,
@@ -219,28 +219,24 @@ function scoreRows(
   let r3 = -1;
   let second = -1;
   let secondCents = -Infinity;
-  const limit = settings.freshnessLimitSeconds;
   const cpus = prepared.cpus;
   const memoryNeedApp = prepared.memoryNeed;
   const diskNeed = prepared.diskNeed;
   const c = settings.curves;
   const ramFactor = c.ram.headroomFactor;
   const storageDenominator = c.storage.headroomFactor * Math.max(diskNeed, c.storage.minNeedBytes);
-  const unknownPerCore = c.cpu.unknownPerCoreScore;
-  const cpuReference = c.cpu.reference;
-  const loadCapacity = c.load.perCoreCapacity;
-  const loadUnknownTenths = Math.round(10 * c.load.unknownScore);
-  const reliabilityUnknownTenths = Math.round(10 * c.reliability.unknownScore);
   const w = settings.weights;
   const sum = settings.weightSum;
-  const ramTable = contributions(w.ram, sum);
-  const storageTable = contributions(w.storage, sum);
-  const cpuTable = contributions(w.cpu, sum);
-  const loadTable = contributions(w.load, sum);
-  const reliabilityTable = contributions(w.reliability, sum);
-  const { online, cordoned, age, cores: coresCol, perCore: perCoreCol, memAvailable, memReserve, storageAvailable, storageReserve, load1: loadCol, availability } = table;
-  const { reservedMemory, reservedStorage, platform, paths, ports, images: imageCol, databases } = table;
+  const ramTable = centsTable(w.ram, sum);
+  const storageTable = centsTable(w.storage, sum);
+  // The app-independent parts, kept by the table for these settings: CPU + load + reliability in
+  // hundredths, and the offline / stale / cordoned flags with their count.
+  const staticCents = table.staticScores(settings);
+  const unavailable = table.unavailable(settings.freshnessLimitSeconds);
+  const { cores: coresCol, memFree, storageFree, memAvailable, memReserve, storageAvailable, storageReserve } = table;
+  const { platform, paths, ports, images: imageCol, databases } = table;
   const ids = table.ids;
+  const hasDatabases = dbMemory.length > 0;
   // `available`: RAM available on devices that could take an app at all, for the largest-app warning.
   let largestId = '';
   let largestMemory = 0;
@@ -250,40 +246,26 @@ function scoreRows(
   let maxReasons = 0;
   let best = -1;
   for (let i = 0; i < n; i++) {
-    let f = 0;
-    let reasons = 0;
-    if (online[i] === 0) {
-      f |= OFFLINE;
-      reasons++;
-    }
-    if (!(age[i]! <= limit)) {
-      f |= METRICS_STALE;
-      reasons++;
-    }
-    if (cordoned[i] !== 0) {
-      f |= CORDONED;
-      reasons++;
-    }
-    const cores = coresCol[i]!;
-    if (cpus !== undefined && cores < cpus) {
+    const u = unavailable[i]!;
+    let f = u & 0xff;
+    let reasons = u >> 8;
+    if (cpus !== undefined && coresCol[i]! < cpus) {
       f |= CPU_CORES;
       reasons++;
     }
-    let resMem = reservedMemory[i]!;
-    let resSto = reservedStorage[i]!;
+    let memAvail = memFree[i]!;
+    let stoAvail = storageFree[i]!;
     if (ownMemory !== undefined) {
       const o = ownMemory.get(i);
       if (o !== undefined) {
-        resMem = o[0];
-        resSto = o[1];
+        memAvail = memAvailable[i]! - memReserve[i]! - o[0];
+        memAvail = memAvail > MAX ? MAX : memAvail < -MAX ? -MAX : memAvail;
+        stoAvail = storageAvailable[i]! - storageReserve[i]! - o[1];
+        stoAvail = stoAvail > MAX ? MAX : stoAvail < -MAX ? -MAX : stoAvail;
       }
     }
     // The helpers of measure.ts (finite, clamp01, round1, round2) are written out in this loop: it is
     // too long for the engine to inline calls, and a call with a double argument boxes it.
-    let memAvail = memAvailable[i]! - memReserve[i]! - resMem;
-    memAvail = memAvail > MAX ? MAX : memAvail < -MAX ? -MAX : memAvail;
-    let stoAvail = storageAvailable[i]! - storageReserve[i]! - resSto;
-    stoAvail = stoAvail > MAX ? MAX : stoAvail < -MAX ? -MAX : stoAvail;
     if (!(memAvail >= memoryNeedApp)) {
       f |= RAM;
       reasons++;
@@ -306,7 +288,7 @@ function scoreRows(
       f |= PORT;
       reasons += taken;
     }
-    const dedicated = dbMemory.length > 0 ? dbMemory[databases[i]!]! : 0;
+    const dedicated = hasDatabases ? dbMemory[databases[i]!]! : 0;
     let memoryNeed = memoryNeedApp + dedicated;
     memoryNeed = memoryNeed > MAX ? MAX : memoryNeed < -MAX ? -MAX : memoryNeed;
     if (dedicated > 0 && !(memAvail >= memoryNeed)) {
@@ -328,28 +310,9 @@ function scoreRows(
     v = storageDenominator > 0 && x >= storageDenominator ? 1 : storageDenominator > 0 && x <= 0 ? 0 : x / storageDenominator;
     v = v < 0 ? 0 : v > 1 ? 1 : v === v ? v : 0;
     const storage = Math.round(10 * (100 * v));
-    const pc = perCoreCol[i]!;
-    let cpuValue = cores * (pc > 0 ? pc : unknownPerCore);
-    cpuValue = cpuValue > MAX ? MAX : cpuValue < -MAX ? -MAX : cpuValue;
-    v = cpuReference > 0 && cpuValue >= cpuReference ? 1 : cpuValue / cpuReference;
-    v = v < 0 ? 0 : v > 1 ? 1 : v === v ? v : 0;
-    const cpu = Math.round(10 * (100 * v));
-    const l = loadCol[i]!;
-    v = l / (cores * loadCapacity);
-    v = v < 0 ? 0 : v > 1 ? 1 : v === v ? v : 0;
-    const load = l !== l || cores === 0 ? loadUnknownTenths : Math.round(10 * (100 * (1 - v)));
-    const a = availability[i]!;
-    v = a < 0 ? 0 : a > 1 ? 1 : a === a ? a : 0;
-    const reliability = a !== a ? reliabilityUnknownTenths : Math.round(10 * (100 * v));
-    // total = round2(sum of contributions) = cc/100 exactly (see Ranked.cents).
-    const cc = Math.round(
-      ((ram >= 0 && ram <= 1000 ? ramTable[ram]! : contribution(ram, w.ram, sum)) +
-        (storage >= 0 && storage <= 1000 ? storageTable[storage]! : contribution(storage, w.storage, sum)) +
-        (cpu >= 0 && cpu <= 1000 ? cpuTable[cpu]! : contribution(cpu, w.cpu, sum)) +
-        (load >= 0 && load <= 1000 ? loadTable[load]! : contribution(load, w.load, sum)) +
-        (reliability >= 0 && reliability <= 1000 ? reliabilityTable[reliability]! : contribution(reliability, w.reliability, sum))) *
-        100,
-    );
+    // total = round2(sum of contributions) = cc/100 exactly: the sum of the contributions in
+    // hundredths (row-scores.ts).
+    const cc = ramTable[ram]! + storageTable[storage]! + staticCents[i]!;
     let room = memAvail - memoryNeed;
     room = room > MAX ? MAX : room < -MAX ? -MAX : room;
     flags[i] = f;
@@ -417,18 +380,6 @@ interface Pass {
   largestHome: number;
   /** [figure, row] × 3: the largest RAM available on devices that could take an app, best first (row -1: none). */
   top: [number, number, number, number, number, number];
-}
-
-/** round2(score·weight/sum) for every score 0.0–100.0, by tenths: the contribution measure.ts computes. */
-function contributions(weight: number, sum: number): Float64Array {
-  const out = new Float64Array(1001);
-  for (let k = 0; k <= 1000; k++) out[k] = round2(((k / 10) * weight) / sum);
-  return out;
-}
-
-/** The contribution of a score given in tenths outside 0–100 (a configured neutral score may be). */
-function contribution(tenths: number, weight: number, sum: number): number {
-  return round2(((tenths / 10) * weight) / sum);
 }
 
 function judge<T>(values: readonly T[], fn: (v: T) => number): Int32Array {

@@ -8,6 +8,8 @@
 // also keeps each row's DeviceSnapshot, by reference: explaining a candidate (reasons, criteria texts,
 // database plans) reads it, only when the candidate is read. Snapshots given to a table are treated as
 // immutable values: replace a device with upsert, never modify the object.
+import { availabilityBits, StaticScorer, staticKey } from './row-scores.js';
+import type { Settings } from './settings.js';
 import type { DeviceSnapshot } from './types.js';
 
 class Interner<T> {
@@ -63,6 +65,7 @@ export type ImagesProfile = Pick<DeviceSnapshot, 'images'>;
 export type DatabasesProfile = Pick<DeviceSnapshot, 'databases'>;
 
 const F64 = Float64Array;
+const MAX = Number.MAX_VALUE;
 
 export class DeviceTable {
   /** Number of rows (devices). */
@@ -91,6 +94,9 @@ export class DeviceTable {
   /** Sums of the row's reservations (all apps, in list order). */
   reservedMemory = new F64(0);
   reservedStorage = new F64(0);
+  /** RAM and storage free for any app: available − reserve − reservations, clamped to finite (as measure.ts). */
+  memFree = new F64(0);
+  storageFree = new F64(0);
   platform = new Int32Array(0);
   paths = new Int32Array(0);
   ports = new Int32Array(0);
@@ -119,6 +125,16 @@ export class DeviceTable {
   private lent = false;
   /** App ids of the largest-app columns, one string per id (compared by identity when ranking). */
   private readonly appIds = new Map<string, string>();
+  /**
+   * App-independent parts of a ranking, kept for the settings of the last ranking and recomputed for a
+   * row on upsert: the CPU + load + reliability contributions in hundredths (row-scores.ts), valid for
+   * `scorer`'s settings; offline / stale / cordoned flags with their count in bits 8+, valid for
+   * `freshLimit`.
+   */
+  private scorer: StaticScorer | null = null;
+  private staticCents = new Int32Array(0);
+  private freshLimit = NaN;
+  private availBits = new Uint16Array(0);
 
   static from(devices: readonly DeviceSnapshot[]): DeviceTable {
     const t = new DeviceTable();
@@ -225,6 +241,26 @@ export class DeviceTable {
     return this.reservedFor.get(app);
   }
 
+  /** Every row's CPU + load + reliability contributions in hundredths under `s` (kept while the settings stay). */
+  staticScores(s: Settings): Int32Array {
+    const key = staticKey(s);
+    if (this.scorer === null || this.scorer.key !== key) {
+      const scorer = new StaticScorer(s, key);
+      for (let i = 0; i < this.size; i++) this.staticCents[i] = scorer.row(this, i);
+      this.scorer = scorer;
+    }
+    return this.staticCents;
+  }
+
+  /** Every row's offline / stale beyond `limit` / cordoned flags, their count in bits 8+ (kept while the limit stays). */
+  unavailable(limit: number): Uint16Array {
+    if (!(this.freshLimit === limit)) {
+      for (let i = 0; i < this.size; i++) this.availBits[i] = availabilityBits(this.online[i]!, this.age[i]!, this.cordoned[i]!, limit);
+      this.freshLimit = limit;
+    }
+    return this.availBits;
+  }
+
   /** Rows in device id order (cached until the next change). */
   idOrder(): Int32Array {
     if (this.byId !== null) return this.byId;
@@ -281,6 +317,12 @@ export class DeviceTable {
     }
     this.reservedMemory[i] = mem;
     this.reservedStorage[i] = sto;
+    let free = d.memory.availableBytes - d.memory.reserveBytes - mem;
+    this.memFree[i] = free > MAX ? MAX : free < -MAX ? -MAX : free;
+    free = d.storage.availableBytes - (d.storage.reserveBytes ?? 0) - sto;
+    this.storageFree[i] = free > MAX ? MAX : free < -MAX ? -MAX : free;
+    if (this.scorer !== null) this.staticCents[i] = this.scorer.row(this, i);
+    if (this.freshLimit === this.freshLimit) this.availBits[i] = availabilityBits(this.online[i]!, this.age[i]!, this.cordoned[i]!, this.freshLimit);
     // Most lists are empty or shared by many devices: an empty one needs no key at all.
     const platforms = d.platforms;
     const pkey = `${d.arch.length}:${d.arch}${listKey(platforms)}`;
@@ -341,11 +383,11 @@ export class DeviceTable {
     for (const col of this.columns()) col[to] = col[from]!;
   }
 
-  private columns(): (Float64Array | Int32Array | Uint8Array)[] {
+  private columns(): (Float64Array | Int32Array | Uint16Array | Uint8Array)[] {
     return [
       this.online, this.cordoned, this.age, this.cores, this.perCore, this.memAvailable, this.memReserve, this.storageAvailable, this.storageReserve,
       this.load1, this.availability, this.reservedMemory, this.reservedStorage, this.platform, this.paths, this.ports, this.images, this.databases,
-      this.largestMemory, this.secondMemory,
+      this.largestMemory, this.secondMemory, this.memFree, this.storageFree, this.staticCents, this.availBits,
     ];
   }
 
@@ -386,6 +428,12 @@ export class DeviceTable {
     this.databases = i32(this.databases);
     this.largestMemory = f(this.largestMemory);
     this.secondMemory = f(this.secondMemory);
+    this.memFree = f(this.memFree);
+    this.storageFree = f(this.storageFree);
+    this.staticCents = i32(this.staticCents);
+    const u16 = new Uint16Array(capacity);
+    u16.set(this.availBits.subarray(0, this.size));
+    this.availBits = u16;
     this.capacity = capacity;
   }
 
