@@ -151,3 +151,53 @@ t.test('lists that join alike are still told apart', async (t) => {
   const r = rankTable(app({ ports: ['53/udp'], devicePaths: [{ path: '/dev/dri' }] }), table);
   t.same(r.candidates.map((c) => [c.device, c.reasons.map((x) => x.code)]), [['a', []], ['b', ['DEVICE_PATH', 'PORT']]]);
 });
+
+t.test('a kept table whose settings change between rankings ranks as a table built afresh', async (t) => {
+  // Everything the table keeps per row for the last settings: the weights, the CPU, load and
+  // reliability curves, and the freshness limit (stale rows).
+  const settingsArb: fc.Arbitrary<PlacementOptions> = fc.record(
+    {
+      weights: fc.record(
+        { ram: fc.integer({ min: 0, max: 50 }), storage: fc.integer({ min: 0, max: 50 }), cpu: fc.integer({ min: 1, max: 50 }), load: fc.integer({ min: 0, max: 50 }), reliability: fc.integer({ min: 0, max: 50 }) },
+        { requiredKeys: [] },
+      ),
+      freshnessLimitSeconds: fc.constantFrom(1, 30, 90, 200, 400),
+      curves: fc.record(
+        {
+          cpu: fc.record({ reference: fc.constantFrom(1, 4, 16), unknownPerCoreScore: fc.constantFrom(0, 0.5, 2) }, { requiredKeys: [] }),
+          load: fc.record({ perCoreCapacity: fc.constantFrom(0.5, 1, 2), unknownScore: fc.constantFrom(0, 50, 77.7, 100) }, { requiredKeys: [] }),
+          reliability: fc.record({ unknownScore: fc.constantFrom(0, 50, 33.3, 100) }, { requiredKeys: [] }),
+        },
+        { requiredKeys: [] },
+      ),
+    },
+    { requiredKeys: [] },
+  );
+  const step = fc.oneof(
+    fc.tuple(fc.constant('upsert' as const), fc.constantFrom('a', 'b', 'c', 'd', 'e'), deviceBody),
+    // Mostly healthy devices (eligible rows show their totals), under another id.
+    fc.tuple(fc.constant('upsert' as const), fc.constantFrom('a', 'b', 'c', 'd', 'e'), healthyDevicesArb(1).filter((l) => l.length === 1).map(([d]) => d!)),
+    fc.tuple(fc.constant('remove' as const), fc.constantFrom('a', 'b', 'c', 'd', 'e'), fc.constant(null)),
+    fc.tuple(fc.constant('rank' as const), settingsArb, fc.constant(null)),
+    // The defaults again and again: rows changed in between must be recomputed under kept settings.
+    fc.tuple(fc.constant('rank' as const), fc.constant({}), fc.constant(null)),
+  );
+  fc.assert(
+    fc.property(modestAppArb, healthyDevicesArb(8), fc.array(step, { maxLength: 20 }), (a, start, steps) => {
+      const kept = DeviceTable.from(start);
+      const rows = (): DeviceSnapshot[] => kept.snapshots.slice(0, kept.size);
+      for (const [what, x, body] of steps) {
+        if (what === 'upsert') kept.upsert({ ...body, id: x } as DeviceSnapshot);
+        else if (what === 'remove') kept.remove(x);
+        else {
+          const got = JSON.stringify(rankTable(a, kept, x));
+          if (got !== JSON.stringify(rankTable(a, DeviceTable.from(rows()), x))) return false;
+          if (got !== JSON.stringify(rankDevicesByObjects(a, rows(), x))) return false;
+        }
+      }
+      return true;
+    }),
+    params,
+  );
+  t.pass('held');
+});
