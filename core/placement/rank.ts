@@ -59,6 +59,13 @@ export interface Evaluated {
 }
 
 const UNAVAILABLE = OFFLINE | METRICS_STALE | CORDONED;
+/**
+ * Histogram sizes of the order's counting sort: totals in hundredths 0–10015 (a total is at most 100.00
+ * plus the rounding of five contributions) and reason counts 0–63. A figure outside (not expected)
+ * makes the order take the general sort.
+ */
+const TOTAL_BUCKETS = 10016;
+const REASON_BUCKETS = 64;
 const MAX = Number.MAX_VALUE;
 
 /**
@@ -130,6 +137,7 @@ export function rankTable(app: PlacementRequirements, table: DeviceTable, option
   s.minCents = pass.minCents;
   s.maxCents = pass.maxCents;
   s.maxReasons = pass.maxReasons;
+  s.eligibleCount = pass.eligible;
   const ids = s.ids;
 
   const warnings: PlacementWarning[] = [];
@@ -183,7 +191,33 @@ export function rankTable(app: PlacementRequirements, table: DeviceTable, option
   });
   result.suggestions = suggestions;
   result.warnings = warnings;
+  rankings.set(result, s);
   return result;
+}
+
+const rankings = new WeakMap<PlacementResult, Ranked>();
+
+/** A result's order as indexes: what reading the ordered list needs, without a candidate object per device. */
+export interface PlacementOrder {
+  /** Rows best first: eligible by total, RAM headroom, images present, id; then disqualified by fewest reasons, id. */
+  readonly rows: Int32Array;
+  /** Device id of each row (as ranked). */
+  readonly ids: readonly string[];
+  /** The first `eligible` rows of the order are the eligible devices. */
+  readonly eligible: number;
+  /** Total in hundredths of each row (meaningful for eligible rows). */
+  readonly cents: Int32Array;
+}
+
+/**
+ * The order of a result of rankDevices / rankTable (sorted on first use, shared with its candidate
+ * list): candidates[k] is the device of row rows[k]. For callers that read the order of a large fleet
+ * without the candidate objects.
+ */
+export function placementOrder(result: PlacementResult): PlacementOrder {
+  const s = rankings.get(result);
+  if (s === undefined) throw new Error('placementOrder: not a result of rankDevices or rankTable');
+  return { rows: s.sorted(), ids: s.ids, eligible: s.eligibleCount, cents: s.cents };
 }
 
 interface Judged {
@@ -208,7 +242,8 @@ function scoreRows(
   s: Ranked,
 ): Pass {
   const { platformRuns, pathsMissing, portsTaken, imagesFound, dbMemory, ownMemory } = judged;
-  const { flags, headroom, images, cents, reasonCount } = s;
+  const { flags, headroom, images, cents, reasonCount, totalCounts, reasonCounts } = s;
+  let counted = true;
   // The three largest figures of RAM available on devices that could take an app at all, with their
   // rows, for the largest-app warning (which leaves out at most two rows: the app's home and the best).
   let a1 = -Infinity;
@@ -245,6 +280,7 @@ function scoreRows(
   let maxCents = -Infinity;
   let maxReasons = 0;
   let best = -1;
+  let eligible = 0;
   for (let i = 0; i < n; i++) {
     const u = unavailable[i]!;
     let f = u & 0xff;
@@ -352,6 +388,9 @@ function scoreRows(
       largestHome = i;
     }
     if (f === 0) {
+      eligible++;
+      if (cc >= 0 && cc < TOTAL_BUCKETS) totalCounts[cc]!++;
+      else counted = false;
       if (cc < minCents) minCents = cc;
       if (cc > maxCents) maxCents = cc;
       // Most rows total less than the runner-up: one comparison, no call.
@@ -362,16 +401,23 @@ function scoreRows(
         } else if (second < 0 || before(i, second, cents, headroom, images, ids)) second = i;
         secondCents = second < 0 ? -Infinity : cents[second]!;
       }
-    } else if (reasons > maxReasons) maxReasons = reasons;
+    } else {
+      if (reasons > maxReasons) maxReasons = reasons;
+      if (reasons < REASON_BUCKETS) reasonCounts[reasons]!++;
+      else counted = false;
+    }
   }
+  s.counted = counted;
 
-  return { best, second, minCents, maxCents, maxReasons, largestId, largestMemory, largestHome, top: [a1, r1, a2, r2, a3, r3] };
+  return { best, second, eligible, minCents, maxCents, maxReasons, largestId, largestMemory, largestHome, top: [a1, r1, a2, r2, a3, r3] };
 }
 
 interface Pass {
   best: number;
   /** The runner-up among eligible rows, or -1. */
   second: number;
+  /** How many rows are eligible. */
+  eligible: number;
   minCents: number;
   maxCents: number;
   maxReasons: number;
@@ -399,9 +445,17 @@ class Ranked {
   readonly headroom: Float64Array;
   readonly images: Uint32Array;
   readonly reasonCount: Uint16Array;
+  /**
+   * Rows per total in hundredths (eligible rows) and per reason count (the others), counted by the
+   * pass for the counting sort of the order; `counted` is false when a figure fell outside them.
+   */
+  readonly totalCounts: Int32Array;
+  readonly reasonCounts: Int32Array;
+  counted = true;
   minCents = 0;
   maxCents = -1;
   maxReasons = 0;
+  eligibleCount = 0;
   /** Rows in id order when ranked (the table replaces, never changes, this array). */
   readonly byId: Int32Array;
   /** The rows' ids, names and snapshots as they were when ranked. */
@@ -419,11 +473,22 @@ class Ranked {
     readonly settings: Settings,
   ) {
     const n = table.size;
-    this.flags = new Uint16Array(n);
-    this.cents = new Int32Array(n);
-    this.headroom = new Float64Array(n);
-    this.images = new Uint32Array(n);
-    this.reasonCount = new Uint16Array(n);
+    // One allocation for every per-row figure and the two histograms of the order (8-byte columns first).
+    const buffer = new ArrayBuffer(n * 20 + (TOTAL_BUCKETS + REASON_BUCKETS) * 4);
+    let at = 0;
+    this.headroom = new Float64Array(buffer, at, n);
+    at += n * 8;
+    this.cents = new Int32Array(buffer, at, n);
+    at += n * 4;
+    this.images = new Uint32Array(buffer, at, n);
+    at += n * 4;
+    this.totalCounts = new Int32Array(buffer, at, TOTAL_BUCKETS);
+    at += TOTAL_BUCKETS * 4;
+    this.reasonCounts = new Int32Array(buffer, at, REASON_BUCKETS);
+    at += REASON_BUCKETS * 4;
+    this.flags = new Uint16Array(buffer, at, n);
+    at += n * 2;
+    this.reasonCount = new Uint16Array(buffer, at, n);
     this.byId = table.idOrder();
     // A kept table may change after this ranking: the rows as they are now. The table copies these
     // lists before its next change (copy on write), so holding them costs nothing here.
@@ -435,16 +500,15 @@ class Ranked {
 
   /** The full order, best first (sorted on first use). */
   sorted(): Int32Array {
-    this.order ??= sortOrder(this.flags.length, this.flags, this.cents, this.minCents, this.maxCents, this.reasonCount, this.maxReasons, this.headroom, this.images, this.byId);
+    this.order ??= this.counted
+      ? countedOrder(this.flags.length, this.flags, this.cents, this.totalCounts, this.reasonCount, this.reasonCounts, this.headroom, this.images, this.byId)
+      : sortOrder(this.flags.length, this.flags, this.cents, this.minCents, this.maxCents, this.reasonCount, this.maxReasons, this.headroom, this.images, this.byId);
     return this.order;
   }
 
   candidates(): Candidate[] {
     if (this.list !== undefined) return this.list;
-    const order = this.sorted();
-    const n = order.length;
-    const list = new Array<Candidate>(n);
-    for (let k = 0; k < n; k++) list[k] = new LazyCandidate(this, order[k]!);
+    const list = lazyCandidates(this, this.sorted());
     this.list = list;
     return list;
   }
@@ -462,6 +526,18 @@ class Ranked {
     }
     return c;
   }
+}
+
+/**
+ * One small candidate per row, in order. A function of its own that ends with the loop: a store after
+ * a loop that runs on on-stack-replaced code has no type feedback and threw the caller's optimised
+ * code away on every call.
+ */
+function lazyCandidates(ranked: Ranked, order: Int32Array): Candidate[] {
+  const n = order.length;
+  const list = new Array<Candidate>(n);
+  for (let k = 0; k < n; k++) list[k] = new LazyCandidate(ranked, order[k]!);
+  return list;
 }
 
 /**
@@ -560,25 +636,72 @@ function sortOrder(
   for (let k = 0; k < span; k++) {
     const a = start[k]!;
     const b = start[k + 1]!;
-    if (b - a < 2) continue;
-    if (b - a <= 32) {
-      // Insertion sort: groups are small; moving only past strictly worse entries keeps it stable.
-      for (let x = a + 1; x < b; x++) {
-        const i = order[x]!;
-        let y = x - 1;
-        while (y >= a && worse(order[y]!, i, headroom, images)) {
-          order[y + 1] = order[y]!;
-          y--;
-        }
-        order[y + 1] = i;
-      }
-      continue;
-    }
-    const group = Array.from(order.subarray(a, b));
-    group.sort((i, j) => (headroom[i] !== headroom[j] ? headroom[j]! - headroom[i]! : images[j]! - images[i]!));
-    order.set(group, a);
+    if (b - a >= 2) sortGroup(order, a, b, headroom, images);
   }
   return order;
+}
+
+/**
+ * The same order as sortOrder, from the histograms the pass counted: one pass over the rows in id
+ * order places each in its group (highest total first, then disqualified by fewest reasons), and only
+ * groups of equal totals are sorted further, by headroom and images (stably, keeping id order). The
+ * histograms become the groups' next free positions (they are not read again).
+ */
+function countedOrder(
+  n: number,
+  flags: Uint16Array,
+  cents: Int32Array,
+  totalCounts: Int32Array,
+  reasonCount: Uint16Array,
+  reasonCounts: Int32Array,
+  headroom: Float64Array,
+  images: Uint32Array,
+  byId: Int32Array,
+): Int32Array {
+  let pos = 0;
+  for (let c = TOTAL_BUCKETS - 1; c >= 0; c--) {
+    const k = totalCounts[c]!;
+    totalCounts[c] = pos;
+    pos += k;
+  }
+  for (let r = 0; r < REASON_BUCKETS; r++) {
+    const k = reasonCounts[r]!;
+    reasonCounts[r] = pos;
+    pos += k;
+  }
+  const order = new Int32Array(n);
+  for (let r = 0; r < n; r++) {
+    const i = byId[r]!;
+    order[flags[i] === 0 ? totalCounts[cents[i]!]!++ : reasonCounts[reasonCount[i]!]!++] = i;
+  }
+  // Each total's counter now holds the end of its group; its group starts where the higher total's ends.
+  let a = 0;
+  for (let c = TOTAL_BUCKETS - 1; c >= 0; c--) {
+    const b = totalCounts[c]!;
+    if (b - a >= 2) sortGroup(order, a, b, headroom, images);
+    a = b;
+  }
+  return order;
+}
+
+/** Sort order[a..b) by headroom, then images present, descending, keeping the order of equals. */
+function sortGroup(order: Int32Array, a: number, b: number, headroom: Float64Array, images: Uint32Array): void {
+  if (b - a <= 32) {
+    // Insertion sort: groups are small; moving only past strictly worse entries keeps it stable.
+    for (let x = a + 1; x < b; x++) {
+      const i = order[x]!;
+      let y = x - 1;
+      while (y >= a && worse(order[y]!, i, headroom, images)) {
+        order[y + 1] = order[y]!;
+        y--;
+      }
+      order[y + 1] = i;
+    }
+    return;
+  }
+  const group = Array.from(order.subarray(a, b));
+  group.sort((i, j) => (headroom[i] !== headroom[j] ? headroom[j]! - headroom[i]! : images[j]! - images[i]!));
+  order.set(group, a);
 }
 
 /** Within equal totals: does j have less RAM headroom, or equal headroom and fewer images, than i? */
