@@ -132,7 +132,37 @@ export function rankTable(app: PlacementRequirements, table: DeviceTable, option
     }
   }
 
-  const pass = scoreRows(table, n, prepared, settings, { platformRuns, pathsMissing, portsTaken, imagesFound, dbMemory, ownMemory }, s);
+  // Each distinct combination of the five lists: its flags, reason count, images present and the memory
+  // of the database servers it would bring.
+  const parts = table.comboParts;
+  const combos = parts.length / 5;
+  const comboFlags = new Uint16Array(combos);
+  const comboReasons = new Uint16Array(combos);
+  const comboImages = new Uint32Array(combos);
+  const comboDedicated = new Float64Array(combos);
+  for (let k = 0, p = 0; k < combos; k++, p += 5) {
+    let f = 0;
+    let reasons = 0;
+    if (platformRuns[parts[p]!] === 0) {
+      f |= ARCH;
+      reasons++;
+    }
+    const missing = pathsMissing[parts[p + 1]!]!;
+    if (missing > 0) {
+      f |= DEVICE_PATH;
+      reasons += missing;
+    }
+    const taken = portsTaken[parts[p + 2]!]!;
+    if (taken > 0) {
+      f |= PORT;
+      reasons += taken;
+    }
+    comboFlags[k] = f;
+    comboReasons[k] = Math.min(reasons, 0xffff);
+    comboImages[k] = imagesFound[parts[p + 3]!]!;
+    comboDedicated[k] = dbMemory.length > 0 ? dbMemory[parts[p + 4]!]! : 0;
+  }
+  const pass = scoreRows(table, n, prepared, { comboFlags, comboReasons, comboImages, comboDedicated, ownMemory }, s);
   const { best, second } = pass;
   s.minCents = pass.minCents;
   s.maxCents = pass.maxCents;
@@ -221,11 +251,10 @@ export function placementOrder(result: PlacementResult): PlacementOrder {
 }
 
 interface Judged {
-  platformRuns: Int32Array;
-  pathsMissing: Int32Array;
-  portsTaken: Int32Array;
-  imagesFound: Int32Array;
-  dbMemory: Float64Array;
+  comboFlags: Uint16Array;
+  comboReasons: Uint16Array;
+  comboImages: Uint32Array;
+  comboDedicated: Float64Array;
   ownMemory: Map<number, [number, number]> | undefined;
 }
 
@@ -237,11 +266,11 @@ function scoreRows(
   table: DeviceTable,
   n: number,
   prepared: PreparedApp,
-  settings: Settings,
   judged: Judged,
   s: Ranked,
 ): Pass {
-  const { platformRuns, pathsMissing, portsTaken, imagesFound, dbMemory, ownMemory } = judged;
+  const settings = s.settings;
+  const { comboFlags, comboReasons, comboImages, comboDedicated, ownMemory } = judged;
   const { flags, headroom, images, cents, reasonCount, totalCounts, reasonCounts } = s;
   let counted = true;
   // The three largest figures of RAM available on devices that could take an app at all, with their
@@ -269,13 +298,8 @@ function scoreRows(
   const staticCents = table.staticScores(settings);
   const unavailable = table.unavailable(settings.freshnessLimitSeconds);
   const { cores: coresCol, memFree, storageFree, memAvailable, memReserve, storageAvailable, storageReserve } = table;
-  const { platform, paths, ports, images: imageCol, databases } = table;
+  const combo = table.combo;
   const ids = table.ids;
-  const hasDatabases = dbMemory.length > 0;
-  // `available`: RAM available on devices that could take an app at all, for the largest-app warning.
-  let largestId = '';
-  let largestMemory = 0;
-  let largestHome = -1;
   let minCents = Infinity;
   let maxCents = -Infinity;
   let maxReasons = 0;
@@ -310,21 +334,13 @@ function scoreRows(
       f |= STORAGE;
       reasons++;
     }
-    if (platformRuns[platform[i]!] === 0) {
-      f |= ARCH;
-      reasons++;
+    const k = combo[i]!;
+    const fc = comboFlags[k]!;
+    if (fc !== 0) {
+      f |= fc;
+      reasons += comboReasons[k]!;
     }
-    const missing = pathsMissing[paths[i]!]!;
-    if (missing > 0) {
-      f |= DEVICE_PATH;
-      reasons += missing;
-    }
-    const taken = portsTaken[ports[i]!]!;
-    if (taken > 0) {
-      f |= PORT;
-      reasons += taken;
-    }
-    const dedicated = hasDatabases ? dbMemory[databases[i]!]! : 0;
+    const dedicated = comboDedicated[k]!;
     let memoryNeed = memoryNeedApp + dedicated;
     memoryNeed = memoryNeed > MAX ? MAX : memoryNeed < -MAX ? -MAX : memoryNeed;
     if (dedicated > 0 && !(memAvail >= memoryNeed)) {
@@ -373,20 +389,7 @@ function scoreRows(
         r3 = i;
       }
     }
-    const img = imagesFound[imageCol[i]!]!;
-    images[i] = img;
-    let lid = table.largestId[i]!;
-    let lmem = table.largestMemory[i]!;
-    if (lid === prepared.id) {
-      lid = table.secondId[i]!;
-      lmem = table.secondMemory[i]!;
-    }
-    // App ids are interned by the table: equal ids are one string, compared by identity first.
-    if (lmem > largestMemory || (lmem === largestMemory && lmem > 0 && lid !== largestId && lid < largestId)) {
-      largestId = lid;
-      largestMemory = lmem;
-      largestHome = i;
-    }
+    images[i] = comboImages[k]!;
     if (f === 0) {
       eligible++;
       if (cc >= 0 && cc < TOTAL_BUCKETS) totalCounts[cc]!++;
@@ -409,7 +412,8 @@ function scoreRows(
   }
   s.counted = counted;
 
-  return { best, second, eligible, minCents, maxCents, maxReasons, largestId, largestMemory, largestHome, top: [a1, r1, a2, r2, a3, r3] };
+  const largest = table.largestApp(prepared.id);
+  return { best, second, eligible, minCents, maxCents, maxReasons, largestId: largest.id, largestMemory: largest.memory, largestHome: largest.home, top: [a1, r1, a2, r2, a3, r3] };
 }
 
 interface Pass {

@@ -58,6 +58,13 @@ function databasesKey(dbs: DeviceSnapshot['databases']): string {
   return key;
 }
 
+/** The largest installed app by memory, then id (none: id '', memory 0, home -1), and its first row. */
+export interface LargestApp {
+  id: string;
+  memory: number;
+  home: number;
+}
+
 export type PlatformProfile = Pick<DeviceSnapshot, 'arch' | 'platforms'>;
 export type PathsProfile = Pick<DeviceSnapshot, 'devicePaths'>;
 export type PortsProfile = Pick<DeviceSnapshot, 'listeningPorts'>;
@@ -102,6 +109,15 @@ export class DeviceTable {
   ports = new Int32Array(0);
   images = new Int32Array(0);
   databases = new Int32Array(0);
+  /**
+   * The row's five list ids together (platform, paths, ports, images, databases), interned: a ranking
+   * judges each distinct combination once and reads one id per row. comboParts holds 5 ids per combo.
+   */
+  combo = new Int32Array(0);
+  comboParts: number[] = [];
+  private readonly combos = new Map<string, number>();
+  /** The largest installed app outside a given app (largestApp), per app id; cleared on every change. */
+  private largest = new Map<string | undefined, LargestApp>();
   /**
    * The largest installed app of the row (apps and reservations; by memory, then id) and the largest
    * with another id, so that a ranking can leave out the app being placed. '' and 0 when none.
@@ -199,8 +215,9 @@ export class DeviceTable {
     if (d.reservations.length > 0) this.reservedFor = null;
     this.write(i, d);
     this.version++;
+    if (this.largest.size > 0) this.largest = new Map();
     // Interned lists are never dropped while the table lives; start afresh when they outgrow the rows.
-    const profiles = this.platforms.size + this.pathSets.size + this.portSets.size + this.imageSets.size + this.databaseSets.size;
+    const profiles = this.platforms.size + this.pathSets.size + this.portSets.size + this.imageSets.size + this.databaseSets.size + this.combos.size;
     if (profiles > 5 * this.size + 4096) this.reintern();
   }
 
@@ -220,6 +237,7 @@ export class DeviceTable {
     this.byId = null;
     this.reservedFor = null;
     this.version++;
+    if (this.largest.size > 0) this.largest = new Map();
     return true;
   }
 
@@ -259,6 +277,36 @@ export class DeviceTable {
       this.freshLimit = limit;
     }
     return this.availBits;
+  }
+
+  /**
+   * The largest installed app (apps and reservations, by memory, then id) on any row, leaving out
+   * `app` (the app being placed), and the first row holding it; cached per app id until the next change.
+   */
+  largestApp(app: string | undefined): LargestApp {
+    let l = this.largest.get(app);
+    if (l === undefined) {
+      let id = '';
+      let memory = 0;
+      let home = -1;
+      for (let i = 0; i < this.size; i++) {
+        let lid = this.largestId[i]!;
+        let lmem = this.largestMemory[i]!;
+        if (lid === app) {
+          lid = this.secondId[i]!;
+          lmem = this.secondMemory[i]!;
+        }
+        if (lmem > memory || (lmem === memory && lmem > 0 && lid !== id && lid < id)) {
+          id = lid;
+          memory = lmem;
+          home = i;
+        }
+      }
+      l = { id, memory, home };
+      if (this.largest.size >= 64) this.largest.clear();
+      this.largest.set(app, l);
+    }
+    return l;
   }
 
   /** Rows in device id order (cached until the next change). */
@@ -336,6 +384,14 @@ export class DeviceTable {
     const dbs = d.databases;
     const dkey = dbs.length === 0 ? '' : databasesKey(dbs);
     this.databases[i] = this.databaseSets.id(dkey, () => ({ databases: dbs.map((x) => ({ ...x, ...(x.extensions ? { extensions: [...x.extensions] } : {}) })) }));
+    const ckey = `${this.platform[i]},${this.paths[i]},${this.ports[i]},${this.images[i]},${this.databases[i]}`;
+    let combo = this.combos.get(ckey);
+    if (combo === undefined) {
+      combo = this.combos.size;
+      this.combos.set(ckey, combo);
+      this.comboParts.push(this.platform[i]!, this.paths[i]!, this.ports[i]!, this.images[i]!, this.databases[i]!);
+    }
+    this.combo[i] = combo;
     // The largest app here (by memory, then id; as rank.ts compares them across rows), and the
     // largest of another id.
     const apps = d.apps;
@@ -386,7 +442,7 @@ export class DeviceTable {
   private columns(): (Float64Array | Int32Array | Uint16Array | Uint8Array)[] {
     return [
       this.online, this.cordoned, this.age, this.cores, this.perCore, this.memAvailable, this.memReserve, this.storageAvailable, this.storageReserve,
-      this.load1, this.availability, this.reservedMemory, this.reservedStorage, this.platform, this.paths, this.ports, this.images, this.databases,
+      this.load1, this.availability, this.reservedMemory, this.reservedStorage, this.platform, this.paths, this.ports, this.images, this.databases, this.combo,
       this.largestMemory, this.secondMemory, this.memFree, this.storageFree, this.staticCents, this.availBits,
     ];
   }
@@ -426,6 +482,7 @@ export class DeviceTable {
     this.ports = i32(this.ports);
     this.images = i32(this.images);
     this.databases = i32(this.databases);
+    this.combo = i32(this.combo);
     this.largestMemory = f(this.largestMemory);
     this.secondMemory = f(this.secondMemory);
     this.memFree = f(this.memFree);
@@ -444,6 +501,8 @@ export class DeviceTable {
     (this as { portSets: Interner<PortsProfile> }).portSets = new Interner();
     (this as { imageSets: Interner<ImagesProfile> }).imageSets = new Interner();
     (this as { databaseSets: Interner<DatabasesProfile> }).databaseSets = new Interner();
+    this.combos.clear();
+    this.comboParts = [];
     for (let i = 0; i < rows.length; i++) this.write(i, rows[i]!);
   }
 }
