@@ -6,6 +6,7 @@ import t from 'tap';
 import fc from 'fast-check';
 import { rankDevicesByObjects } from '../../../../core/placement/reference.js';
 import { DeviceTable, rankDevices, rankTable, type DeviceSnapshot, type PlacementOptions } from '../../../../core/placement/index.js';
+import { placementOrder } from '../../../../core/placement/rank.js';
 import { appArb, deviceBody, devicesArb, healthyDevicesArb, modestAppArb } from './arbitraries.js';
 import { app, device, GiB, MiB } from './helpers.js';
 
@@ -200,4 +201,35 @@ t.test('a kept table whose settings change between rankings ranks as a table bui
     params,
   );
   t.pass('held');
+});
+
+t.test('placementOrder is the order of the candidate list', async (t) => {
+  fc.assert(
+    fc.property(fc.oneof(appArb, modestAppArb), fc.oneof(devicesArb(12), healthyDevicesArb(12)), (a, ds) => {
+      const r = rankDevices(a, ds);
+      const o = placementOrder(r);
+      const want = r.candidates.map((c) => c.device);
+      const got = Array.from(o.rows, (row) => o.ids[row]!);
+      const eligible = r.candidates.filter((c) => c.eligible).length;
+      const totals = Array.from(o.rows.subarray(0, o.eligible), (row) => o.cents[row]! / 100);
+      return JSON.stringify(got) === JSON.stringify(want) && o.eligible === eligible && JSON.stringify(totals) === JSON.stringify(r.candidates.slice(0, eligible).map((c) => c.total));
+    }),
+    params,
+  );
+  t.throws(() => placementOrder({} as ReturnType<typeof rankDevices>), /not a result/);
+});
+
+t.test('more reasons than the histogram counts: the general sort gives the same order', async (t) => {
+  // 70 ports taken is 70 reasons, past the 64 reason counts the pass keeps.
+  const ports = Array.from({ length: 70 }, (_, k) => `${1000 + k}/tcp`);
+  const ds = [
+    device({ id: 'a', listeningPorts: ports }),
+    device({ id: 'b', listeningPorts: ports.slice(0, 65) }),
+    device({ id: 'c', listeningPorts: ports.slice(0, 2), online: false }),
+    device({ id: 'd' }),
+    device({ id: 'e', memory: { availableBytes: 4 * GiB } }),
+  ];
+  const r = rankDevices(app({ ports }), ds);
+  t.equal(JSON.stringify(r), JSON.stringify(rankDevicesByObjects(app({ ports }), ds)));
+  t.same(r.candidates.map((c) => c.device), ['d', 'e', 'c', 'b', 'a']);
 });
