@@ -347,29 +347,10 @@ function scoreRows(
       f |= DATABASE;
       reasons++;
     }
-    // Each score is round1(100·clamp01(v)) = Math.round(10·(100·clamp01(v)))/10, so its tenths index
-    // the contribution tables.
-    // A quotient x/d (d > 0) is at least 1 when x >= d (division rounds monotonically) and at most 0
-    // when x <= 0: clamped, those are 1 and 0 without dividing; the common case of ample room.
-    const ramValue = memAvail > 0 ? memAvail : 0;
-    const ramD = ramFactor * memoryNeed;
-    let x = ramValue - memoryNeed;
-    let v = ramD > 0 && x >= ramD ? 1 : ramD > 0 && x <= 0 ? 0 : x / ramD;
-    v = v < 0 ? 0 : v > 1 ? 1 : v === v ? v : 0;
-    const ram = memoryNeed > 0 ? Math.round(10 * (100 * v)) : 1000;
-    const storageValue = stoAvail > 0 ? stoAvail : 0;
-    x = storageValue - diskNeed;
-    v = storageDenominator > 0 && x >= storageDenominator ? 1 : storageDenominator > 0 && x <= 0 ? 0 : x / storageDenominator;
-    v = v < 0 ? 0 : v > 1 ? 1 : v === v ? v : 0;
-    const storage = Math.round(10 * (100 * v));
-    // total = round2(sum of contributions) = cc/100 exactly: the sum of the contributions in
-    // hundredths (row-scores.ts).
-    const cc = ramTable[ram]! + storageTable[storage]! + staticCents[i]!;
     let room = memAvail - memoryNeed;
     room = room > MAX ? MAX : room < -MAX ? -MAX : room;
     flags[i] = f;
     reasonCount[i] = reasons;
-    cents[i] = cc;
     headroom[i] = room;
     if ((f & UNAVAILABLE) === 0 && memAvail > a3) {
       if (memAvail > a1) {
@@ -391,6 +372,26 @@ function scoreRows(
     }
     images[i] = comboImages[k]!;
     if (f === 0) {
+      // Only eligible rows have a total (a disqualified one is null, and ordered by its reasons).
+      // Each score is round1(100·clamp01(v)) = Math.round(10·(100·clamp01(v)))/10, so its tenths index
+      // the contribution tables.
+      // A quotient x/d (d > 0) is at least 1 when x >= d (division rounds monotonically) and at most 0
+      // when x <= 0: clamped, those are 1 and 0 without dividing; the common case of ample room.
+      const ramValue = memAvail > 0 ? memAvail : 0;
+      const ramD = ramFactor * memoryNeed;
+      let x = ramValue - memoryNeed;
+      let v = ramD > 0 && x >= ramD ? 1 : ramD > 0 && x <= 0 ? 0 : x / ramD;
+      v = v < 0 ? 0 : v > 1 ? 1 : v === v ? v : 0;
+      const ram = memoryNeed > 0 ? Math.round(10 * (100 * v)) : 1000;
+      const storageValue = stoAvail > 0 ? stoAvail : 0;
+      x = storageValue - diskNeed;
+      v = storageDenominator > 0 && x >= storageDenominator ? 1 : storageDenominator > 0 && x <= 0 ? 0 : x / storageDenominator;
+      v = v < 0 ? 0 : v > 1 ? 1 : v === v ? v : 0;
+      const storage = Math.round(10 * (100 * v));
+      // total = round2(sum of contributions) = cc/100 exactly: the sum of the contributions in
+      // hundredths (row-scores.ts).
+      const cc = ramTable[ram]! + storageTable[storage]! + staticCents[i]!;
+      cents[i] = cc;
       eligible++;
       if (cc >= 0 && cc < TOTAL_BUCKETS) totalCounts[cc]!++;
       else counted = false;
