@@ -1,11 +1,16 @@
 // Ranking over the columnar inventory (table.ts). The decision (every check and the five scores of
 // every device, the recommendation, the runner-up and tie-break, the warnings) is one pass over typed
-// arrays; each distinct list (platforms, device paths, ports, images, database servers) is judged once.
-// The rest of the result is complete but built when read: the full order (a counting sort on the
-// totals) and the candidate list are made on first access of `candidates`, one small candidate per
-// device, whose criteria, reasons, database plans and notes are worked out from the device's snapshot
-// by measure/explain (the same code as the object path in reference.ts) the first time they are read;
-// JSON.stringify gives the full shape.
+// arrays. What does not depend on the app is kept by the table between rankings (row-scores.ts): the
+// CPU + load + reliability contributions in hundredths for the last weights and curves, the offline /
+// stale / cordoned flags for the last freshness limit, free RAM and storage, the largest installed app
+// per placed app id. Per ranking remain each distinct combination of lists (platforms, device paths,
+// ports, images, database servers), judged once; per row the RAM and storage checks and scores (for
+// eligible rows only) and the sum, in integer hundredths.
+// The rest of the result is complete but built when read: the full order (a counting sort over the
+// histograms the pass counted; placementOrder gives it as row indexes) and the candidate list, made on
+// first access of `candidates`, one small candidate per device, whose criteria, reasons, database
+// plans and notes are worked out from the device's snapshot by measure/explain (the same code as the
+// object path in reference.ts) the first time they are read; JSON.stringify gives the full shape.
 import { explain } from './explain.js';
 import {
   ARCH,
