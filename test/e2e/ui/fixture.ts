@@ -165,33 +165,36 @@ export async function adminSession(t: Teardown, th: TestHub, executablePath: str
   return { page, errors, api: (method, path, body) => th.call(method, path, { cookie, body }) };
 }
 
+// Runs in the page. Kept as source text: the test runner's transform would wrap named functions in a
+// helper (__name) that does not exist in the page.
+const RECORD_TEXTS = `({ host, selector, key }) => {
+  function find(root) {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.localName === host) return el;
+      const inner = el.shadowRoot && find(el.shadowRoot);
+      if (inner) return inner;
+    }
+    return undefined;
+  }
+  const shadow = find(document)?.shadowRoot;
+  if (!shadow) throw new Error('no ' + host + ' on the page');
+  const seen = (window[key] = []);
+  function note() {
+    const text = shadow.querySelector(selector)?.textContent?.trim();
+    if (text && text !== seen.at(-1)) seen.push(text);
+  }
+  new MutationObserver(note).observe(shadow, { subtree: true, childList: true, characterData: true, attributes: true });
+  note();
+}`;
+
 /**
  * Records each text an element inside a component's shadow root takes, as the page renders it: a
  * state that lasts a moment (upload progress) is missed by polling. Returns a reader of the list.
  */
 export async function recordTexts(page: Page, host: string, selector: string): Promise<() => Promise<string[]>> {
   const key = `__texts_${randomBytes(4).toString('hex')}`;
-  await page.evaluate(({ host, selector, key }) => {
-    const find = (root: Document | ShadowRoot): Element | undefined => {
-      for (const el of root.querySelectorAll('*')) {
-        if (el.localName === host) return el;
-        const inner = el.shadowRoot && find(el.shadowRoot);
-        if (inner) return inner;
-      }
-      return undefined;
-    };
-    const shadow = find(document)?.shadowRoot;
-    if (!shadow) throw new Error(`no ${host} on the page`);
-    const seen: string[] = [];
-    (window as unknown as Record<string, string[]>)[key] = seen;
-    const note = () => {
-      const text = shadow.querySelector(selector)?.textContent?.trim();
-      if (text && text !== seen.at(-1)) seen.push(text);
-    };
-    new MutationObserver(note).observe(shadow, { subtree: true, childList: true, characterData: true, attributes: true });
-    note();
-  }, { host, selector, key });
-  return () => page.evaluate((key) => [...(window as unknown as Record<string, string[]>)[key]!], key);
+  await page.evaluate(`(${RECORD_TEXTS})(${JSON.stringify({ host, selector, key })})`);
+  return () => page.evaluate(`[...window[${JSON.stringify(key)}]]`) as Promise<string[]>;
 }
 
 /** Caps the page's upload speed (bytes per second; -1 lifts the cap), as a slow home uplink would. */

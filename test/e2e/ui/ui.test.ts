@@ -3,13 +3,31 @@
 // Test connection; installing the demo app through the wizard onto the recommended device, opening
 // it, following its logs and removing it. Screenshots of each page go to docs/screenshots/.
 import t from 'tap';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { needServices } from '../../helpers/services.js';
-import { adminCookie, browser, deviceBodies, logIn, PASSWORD, relay, shoot, tlsOf, uiHub, until } from './fixture.js';
+import { within } from '../../helpers/wait.js';
+import { adminSession, browser, desktop, deviceBodies, PASSWORD, recordTexts, relay, shoot, throttleUploads, tlsOf, uiHub, until } from './fixture.js';
 
-const desktop = { viewport: { width: 1280, height: 860 } };
+/** SQL that makes a table of about `size` bytes (rows of random hex, which Postgres cannot compress). */
+function bulkTable(size: number): string {
+  const rows: string[] = [];
+  for (let i = 0, n = 0; n < size; i++) {
+    const row = `${i}\t${randomBytes(500).toString('hex')}\n`;
+    rows.push(row);
+    n += row.length;
+  }
+  // Schema-qualified: a pg_dump file empties the search_path.
+  return `CREATE TABLE public.restore_bulk (id integer PRIMARY KEY, pad text NOT NULL);\nCOPY public.restore_bulk (id, pad) FROM stdin;\n${rows.join('')}\\.\n`;
+}
+
+/** "7.5 MiB" → bytes, as the UI's byte format writes them. */
+const inBytes = (s: string): number => {
+  const [v, unit] = s.split(' ');
+  return Number(v) * 1024 ** ['B', 'KiB', 'MiB', 'GiB'].indexOf(unit!);
+};
 
 t.test('first start: the setup link creates the account; log out, a wrong password is explained, log in', async (t) => {
   const state = needServices(t, 'chromium');
@@ -54,14 +72,7 @@ t.test('devices, dashboard, install wizard, apps, logs and removal', async (t) =
   const state = needServices(t, 'chromium', 'docker', 'devices', 'images', 'nodeExporter');
   if (!state) return;
   const th = await uiHub(t);
-  const cookie = await adminCookie(th);
-  const api = (method: string, path: string, body?: unknown) => th.call(method, path, { cookie, body });
-  const b = await browser(t, state.chromium!.path);
-  const page = await b.newPage(desktop);
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('dialog', (d) => void d.accept());
-  await logIn(page, th.url);
+  const { page, errors, api } = await adminSession(t, th, state.chromium!.path);
 
   // Add the local engine through the form: a wrong socket fails the test and keeps Save disabled.
   await page.goto(`${th.url}/#/devices`);
@@ -230,21 +241,63 @@ t.test('devices, dashboard, install wizard, apps, logs and removal', async (t) =
       return /Restored from/.test((await work.textContent()) ?? '');
     }, 120_000);
     t.pass('restored from the downloaded dump');
-    // Move to a dedicated server: the app is stopped, the data copied and checked, the app redeployed.
-    await page.getByRole('button', { name: `Move ${appId}'s database to a dedicated server` }).click();
-    await until('moved and redeployed', async () => {
-      const text = (await work.textContent()) ?? '';
-      if (await work.getAttribute('role') === 'alert') throw new Error(`the page shows: ${text}`);
-      return /redeployed and uses it/.test(text) && text;
-    }, 400_000).then((text) => t.pass(text));
-    const servers = (await api('GET', '/api/pools')).body as { mode: string; app: string | null; databases: { app?: string }[] }[];
-    t.ok(servers.some((x) => x.mode === 'dedicated' && x.app === appId && x.databases.some((d) => d.app === appId)), 'the database is on a server of its own');
-    await page.locator(`wn-databases [data-server] .badge`, { hasText: `dedicated to ${appId}` }).waitFor();
-    await until('the app answers from its dedicated database', async () => {
-      const r = await fetch(href).then((x) => x.text()).catch(() => '');
-      return /connected: yes/.test(r);
-    }, 120_000);
+    // A large restore: the dump and a 24 MiB table. The browser's uploads are capped at 8 MiB/s (a home
+    // uplink) so that the upload lasts a few seconds however fast this machine is; every text the
+    // progress line takes is recorded as the page renders it.
+    const big = join(scratch, 'big.sql');
+    writeFileSync(big, dump + bulkTable(24 << 20));
+    await throttleUploads(page, 8 << 20);
+    const progress = await recordTexts(page, 'wn-databases', `.db-work[data-for="${appId}/main"]`);
+    await page.getByLabel(`Restore ${appId}'s database from a file`).setInputFiles(big);
+    // The line said the last restore went well: an alert now is this restore's.
+    const ended = await until('the large restore to end', async () => {
+      const text = (await work.textContent())?.trim();
+      return ((await work.getAttribute('role')) === 'alert' || text === 'Restored from big.sql.') && text;
+    }, 300_000);
+    await throttleUploads(page, -1);
+    t.equal(ended, 'Restored from big.sql.', 'the large file is restored');
+    const seen = await progress();
+    const sent = seen.flatMap((x) => {
+      const m = x.match(/^Uploading big\.sql… ([\d.]+ \w+) of ([\d.]+ \w+)$/);
+      return m ? [{ sent: inBytes(m[1]!), total: m[2]! }] : [];
+    });
+    t.ok(sent.length >= 3, `the upload's progress is shown as it goes: ${sent.length} steps (${sent.length >= 3 ? `${seen[2]} … ${seen.at(-3)}` : seen.join(' | ')})`);
+    t.ok(sent.every((x, i) => i === 0 || x.sent > sent[i - 1]!.sent), 'each step shows more sent than the one before');
+    t.ok(/^2[45]\.\d MiB$/.test(sent[0]?.total ?? '') && sent.every((x) => x.total === sent[0]!.total), `out of the file's size (${sent[0]?.total})`);
+    const uploaded = seen.findIndex((x) => /^Uploaded 2[45]\.\d MiB; the server is loading it…$/.test(x));
+    t.ok(uploaded > seen.findLastIndex((x) => x.startsWith('Uploading big.sql… ')), 'then says the server is loading it');
+    t.equal(seen.at(-1), 'Restored from big.sql.', 'and ends restored');
+    const sizeOf = async () => ((await api('GET', '/api/pools')).body as { databases: { app?: string; sizeBytes: number }[] }[])
+      .flatMap((x) => x.databases).find((d) => d.app === appId)?.sizeBytes ?? 0;
+    t.ok((await sizeOf()) > 20 << 20, `the large table is in the database (${await sizeOf()} bytes)`);
+    // The downloaded dump again: it replaces the large table (the moves below copy the app's own data).
+    await page.getByLabel(`Restore ${appId}'s database from a file`).setInputFiles(dumpFile);
+    t.equal(await until('the dump restored again', async () => {
+      const text = (await work.textContent())?.trim();
+      return ((await work.getAttribute('role')) === 'alert' || (text?.startsWith('Restored from ') && text !== 'Restored from big.sql.')) && text;
+    }, 120_000), `Restored from ${basename(dumpFile)}.`, 'the dump restored again');
+    t.ok((await sizeOf()) < 20 << 20, `the large table is gone (${await sizeOf()} bytes)`);
+    // Moves from the page: the app is stopped, the data copied and checked, the app redeployed; then the
+    // hub holds the database where it was sent, with its data, and the app answers from it.
+    const move = async (to: 'dedicated' | 'pool') => {
+      const before = await work.textContent();
+      await page.getByRole('button', { name: to === 'pool' ? `Move ${appId}'s database into the shared server` : `Move ${appId}'s database to a dedicated server` }).click();
+      let shown = '';
+      const text = await until(`moved (${to}) and redeployed`, async () => {
+        const text = (shown = (await work.textContent()) ?? '');
+        return text !== before && ((await work.getAttribute('role')) === 'alert' || /redeployed and uses it/.test(text)) && text;
+      }, 400_000).catch((e: Error) => { throw new Error(`${e.message}; the page still shows: ${shown}`); });
+      t.match(text, new RegExp(`^Moved: the database is now ${to === 'pool' ? 'in the shared server' : 'on a dedicated server'} .* redeployed and uses it`), text);
+      const holding = ((await within(60_000, 'GET /api/pools after the move', api('GET', '/api/pools'))).body as { mode: string; app: string | null; databases: { app?: string }[] }[]).filter((x) => x.databases.some((d) => d.app === appId));
+      t.same(holding.map((x) => (x.mode === 'dedicated' ? `dedicated to ${x.app}` : x.mode)), [to === 'pool' ? 'pooled' : `dedicated to ${appId}`], `the database is on ${to === 'pool' ? 'the shared server, and only there' : 'a server of its own'}`);
+      await page.locator('wn-databases [data-server] .badge', { hasText: to === 'pool' ? 'shared' : `dedicated to ${appId}` }).first().waitFor();
+      await until(`the app answers from its database (${to})`, async () => /connected: yes/.test(await fetch(href).then((x) => x.text()).catch(() => '')), 120_000);
+    };
+    await move('dedicated');
     await shoot(page, 'databases');
+    // And back into the shared server (the page offers it on a dedicated server).
+    await move('pool');
+    t.ok(await page.getByRole('button', { name: `Move ${appId}'s database to a dedicated server` }).isVisible(), 'the page offers the move to a dedicated server again');
     await page.goto(`${th.url}/#/plugins`);
     await page.getByRole('heading', { name: /@warren\/docker-host/ }).waitFor();
     await shoot(page, 'plugins');
