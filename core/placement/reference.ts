@@ -39,9 +39,6 @@ export function rankDevicesByObjects(app: PlacementRequirements, devices: readon
   const largest = { id: '', memoryBytes: 0, home: -1 };
   const explained = new Array<Candidate>(n);
   const m = new Measure();
-  let minCents = Infinity;
-  let maxCents = -Infinity;
-  let maxReasons = 0;
   let best = -1;
   for (let i = 0; i < n; i++) {
     const d = devices[i]!;
@@ -59,14 +56,12 @@ export function rankDevicesByObjects(app: PlacementRequirements, devices: readon
     if (f === 0) {
       const c = Math.round(m.total * 100);
       cents[i] = c;
-      if (c < minCents) minCents = c;
-      if (c > maxCents) maxCents = c;
       images[i] = m.imagesPresent;
       if (best < 0 || before(i, best, cents, headroom, images, devices)) best = i;
-    } else if (m.reasonCount > maxReasons) maxReasons = m.reasonCount;
+    }
   }
 
-  const order = sortOrder(n, flags, cents, minCents, maxCents, reasonCount, maxReasons, headroom, images, devices);
+  const order = sortOrder(n, flags, cents, reasonCount, headroom, images, devices);
   const candidates = new Array<Candidate>(n);
   for (let k = 0; k < n; k++) candidates[k] = explained[order[k]!]!;
 
@@ -131,88 +126,35 @@ function before(i: number, j: number, cents: Int32Array, headroom: Float64Array,
 
 /**
  * Best first: eligible by total, RAM headroom, images present, id; then disqualified by fewest reasons,
- * then id. A total order, so the result does not depend on the input order. Devices are taken in id
- * order (one linear check when they already come that way, as the hub lists them) and spread by a
- * stable counting sort over the total in hundredths and the reason count; only groups of equal totals
- * are sorted further, by headroom and images (stably, keeping id order).
+ * then id. A total order, so the result does not depend on the input order. As the reference this is
+ * the plain comparator sort of the specification (stable, from id order), not the counting sort of
+ * rank.ts, so that the property tests check the fast order against an independent one.
  */
 function sortOrder(
   n: number,
   flags: Uint16Array,
   cents: Int32Array,
-  minCents: number,
-  maxCents: number,
   reasonCount: Uint32Array,
-  maxReasons: number,
   headroom: Float64Array,
   images: Uint32Array,
   devices: readonly DeviceSnapshot[],
 ): Int32Array {
-  let byId: Int32Array | number[];
-  let sorted = true;
-  for (let i = 1; i < n; i++) {
-    if (devices[i - 1]!.id > devices[i]!.id) {
-      sorted = false;
-      break;
-    }
-  }
-  if (sorted) {
-    byId = new Int32Array(n);
-    for (let i = 0; i < n; i++) byId[i] = i;
-  }
-  else {
-    byId = Array.from({ length: n }, (_, i) => i);
-    byId.sort((a, b) => {
-      const x = devices[a]!.id;
-      const y = devices[b]!.id;
-      return x < y ? -1 : x > y ? 1 : 0;
-    });
-  }
-  // Bucket keys: eligible 0..span-1 (highest total first), disqualified span + reasons.
-  const span = maxCents >= minCents ? maxCents - minCents + 1 : 0;
-  const buckets = span + maxReasons + 1;
-  const key = new Int32Array(n);
-  const start = new Int32Array(buckets + 1);
-  for (let i = 0; i < n; i++) {
-    const k = flags[i] === 0 ? maxCents - cents[i]! : span + reasonCount[i]!;
-    key[i] = k;
-    start[k + 1]!++;
-  }
-  for (let k = 0; k < buckets; k++) start[k + 1]! += start[k]!;
-  const order = new Int32Array(n);
-  const next = start.slice(0, buckets);
-  for (let r = 0; r < n; r++) {
-    const i = byId[r]!;
-    order[next[key[i]!]!++] = i;
-  }
-  // Equal totals: headroom, then images present; the stable sort keeps id order after that.
-  for (let k = 0; k < span; k++) {
-    const a = start[k]!;
-    const b = start[k + 1]!;
-    if (b - a < 2) continue;
-    if (b - a <= 32) {
-      // Insertion sort: groups are small; moving only past strictly worse entries keeps it stable.
-      for (let x = a + 1; x < b; x++) {
-        const i = order[x]!;
-        let y = x - 1;
-        while (y >= a && worse(order[y]!, i, headroom, images)) {
-          order[y + 1] = order[y]!;
-          y--;
-        }
-        order[y + 1] = i;
-      }
-      continue;
-    }
-    const group = Array.from(order.subarray(a, b));
-    group.sort((i, j) => (headroom[i] !== headroom[j] ? headroom[j]! - headroom[i]! : images[j]! - images[i]!));
-    order.set(group, a);
-  }
-  return order;
-}
-
-/** Within equal totals: does j have less RAM headroom, or equal headroom and fewer images, than i? */
-function worse(j: number, i: number, headroom: Float64Array, images: Uint32Array): boolean {
-  return headroom[j]! < headroom[i]! || (headroom[j] === headroom[i] && images[j]! < images[i]!);
+  const order = Array.from({ length: n }, (_, i) => i);
+  order.sort((a, b) => {
+    const x = devices[a]!.id;
+    const y = devices[b]!.id;
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+  order.sort((i, j) => {
+    const ei = flags[i] === 0;
+    const ej = flags[j] === 0;
+    if (ei !== ej) return ei ? -1 : 1;
+    if (!ei) return reasonCount[i]! - reasonCount[j]!;
+    if (cents[i] !== cents[j]) return cents[j]! - cents[i]!;
+    if (headroom[i] !== headroom[j]) return headroom[j]! - headroom[i]!;
+    return images[j]! - images[i]!;
+  });
+  return Int32Array.from(order);
 }
 
 function describeTieBreak(
