@@ -208,3 +208,15 @@ export function explain(d: DeviceSnapshot, app: PreparedApp, s: Settings, m: Mea
     notes,
   };
 }
+
+/** The tie-break stated in a result: which of the specified keys (RAM headroom, images present, id) decided between the two best. */
+export function describeTieBreak(a: string, b: string, tied: number, at: number, headroom: Float64Array, images: Uint32Array, ia: number, ib: number): string {
+  const lead = `${tied} devices tie at ${at.toFixed(2)}`;
+  if (headroom[ia] !== headroom[ib]) {
+    return `${lead}; RAM headroom: ${a} keeps ${formatBytes(headroom[ia]!)} free after the app, ${b} ${formatBytes(headroom[ib]!)}`;
+  }
+  if (images[ia] !== images[ib]) {
+    return `${lead} with equal RAM headroom; image present: ${a} already has ${images[ia]} of the app's images, ${b} ${images[ib]}`;
+  }
+  return `${lead} with equal RAM headroom and images present; device id: ${a} sorts before ${b}`;
+}

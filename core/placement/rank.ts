@@ -11,7 +11,7 @@
 // first access of `candidates`, one small candidate per device, whose criteria, reasons, database
 // plans and notes are worked out from the device's snapshot by measure/explain (the same code as the
 // object path in reference.ts) the first time they are read; JSON.stringify gives the full shape.
-import { explain } from './explain.js';
+import { describeTieBreak, explain } from './explain.js';
 import {
   ARCH,
   CORDONED,
@@ -717,17 +717,6 @@ function sortGroup(order: Int32Array, a: number, b: number, headroom: Float64Arr
 /** Within equal totals: does j have less RAM headroom, or equal headroom and fewer images, than i? */
 function worse(j: number, i: number, headroom: Float64Array, images: Uint32Array): boolean {
   return headroom[j]! < headroom[i]! || (headroom[j] === headroom[i] && images[j]! < images[i]!);
-}
-
-function describeTieBreak(a: string, b: string, tied: number, at: number, headroom: Float64Array, images: Uint32Array, ia: number, ib: number): string {
-  const lead = `${tied} devices tie at ${at.toFixed(2)}`;
-  if (headroom[ia] !== headroom[ib]) {
-    return `${lead}; RAM headroom: ${a} keeps ${formatBytes(headroom[ia]!)} free after the app, ${b} ${formatBytes(headroom[ib]!)}`;
-  }
-  if (images[ia] !== images[ib]) {
-    return `${lead} with equal RAM headroom; image present: ${a} already has ${images[ia]} of the app's images, ${b} ${images[ib]}`;
-  }
-  return `${lead} with equal RAM headroom and images present; device id: ${a} sorts before ${b}`;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { explain } from './explain.js';
+import { describeTieBreak, explain } from './explain.js';
 import { CORDONED, finite, Measure, measure, METRICS_STALE, OFFLINE, prepareApp } from './measure.js';
 import { describeCurves, resolveSettings } from './settings.js';
 import { suggestFixes } from './suggest.js';
@@ -155,26 +155,6 @@ function sortOrder(
     return images[j]! - images[i]!;
   });
   return Int32Array.from(order);
-}
-
-function describeTieBreak(
-  a: string,
-  b: string,
-  tied: number,
-  at: number,
-  headroom: Float64Array,
-  images: Uint32Array,
-  ia: number,
-  ib: number,
-): string {
-  const lead = `${tied} devices tie at ${at.toFixed(2)}`;
-  if (headroom[ia] !== headroom[ib]) {
-    return `${lead}; RAM headroom: ${a} keeps ${formatBytes(headroom[ia]!)} free after the app, ${b} ${formatBytes(headroom[ib]!)}`;
-  }
-  if (images[ia] !== images[ib]) {
-    return `${lead} with equal RAM headroom; image present: ${a} already has ${images[ia]} of the app's images, ${b} ${images[ib]}`;
-  }
-  return `${lead} with equal RAM headroom and images present; device id: ${a} sorts before ${b}`;
 }
 
 function considerLargest(largest: { id: string; memoryBytes: number; home: number }, id: string, memoryBytes: number, i: number): void {
