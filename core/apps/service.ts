@@ -228,12 +228,15 @@ export class AppService {
   async place(requirements: PlacementRequirements, options: PlacementOptions = {}): Promise<PlacementResult> {
     const devices = this.hub.services.devices;
     if (!devices) throw new WarrenError('WARREN_ERR_NOT_READY', 'the devices feature is not running');
-    const snapshot = await devices.snapshot({ images: requirements.images ?? [] });
+    // Each device's known images (this app's checked now), its figures and lists, from the devices
+    // service's caches; the service keeps them as a DeviceTable and rewrites only rows that changed.
+    const snapshot = await devices.placementSnapshot({ images: requirements.images ?? [] });
     this.settleReservations(snapshot);
     // A device without a shared server gets the one install would create: its memory and version.
     const plans = this.hub.services.pooling?.newServerPlans();
     const withPlans: PlacementOptions = plans ? { ...options, newPoolServer: { ...plans, ...options.newPoolServer } } : options;
-    return rankDevices(requirements, this.ledger.applyTo(snapshot).devices, withPlans);
+    // Synchronously from here: the kept table is current only until the next placement updates it.
+    return rankDevices(requirements, devices.keptTable(this.ledger.applyTo(snapshot).devices), withPlans);
   }
 
   /**

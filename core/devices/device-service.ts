@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { describeError, WarrenError, type ErrorDetail } from '../errors.js';
 import type { Hub } from '../hub.js';
 import { normalizeDeviceArch, normalizeImageRef, type DeviceSnapshot, type Snapshot } from '../placement/index.js';
+import { DeviceTable } from '../placement/table.js';
 import type { ConnectionTestResult } from '../plugin/types.js';
 import type { ContainerHost, EngineInfo } from '../providers/container-host.js';
 import type { MetricsSource } from '../providers/metrics-source.js';
@@ -117,6 +118,17 @@ export class DeviceService {
   /** provider instance id → device id, to poll a device as soon as its engine connection is ready. */
   private readonly byInstance = new Map<string, string>();
   private readonly owner = 'devices';
+  /**
+   * Image refs found present on each device by the image checks of placements (normalized), so that a
+   * device's row holds its known images, not one app's: ranking counts the app's images among them.
+   */
+  private readonly knownImages = new Map<string, Set<string>>();
+  /**
+   * The live inventory as placement ranks it, kept between rankings: a row is rewritten only when its
+   * device's snapshot (figures, age, lists, reservations) differs from the one the row holds.
+   */
+  private readonly table = new DeviceTable();
+  private readonly tableRows = new Map<string, string>();
 
   constructor(
     private readonly hub: Hub,
@@ -271,6 +283,9 @@ export class DeviceService {
     await this.hub.store.devices.delete(id);
     this.engineInfos.delete(id);
     this.inventories.delete(id);
+    this.knownImages.delete(id);
+    this.table.remove(id);
+    this.tableRows.delete(id);
     this.hub.bus.emit('device.removed', { device: id });
   }
 
@@ -478,17 +493,54 @@ export class DeviceService {
    * online device (the app being placed), besides the images its stacks already use.
    */
   async snapshot(opts: { images?: string[] } = {}): Promise<Snapshot> {
+    return this.buildSnapshot(opts.images ?? [], false);
+  }
+
+  /**
+   * The live inventory for the kept placement table: as snapshot(), except that each device's `images`
+   * are all the refs known present on it (its stacks' images and every image a placement's check found
+   * there, `images` checked now), not one app's. Rank it through keptTable().
+   */
+  async placementSnapshot(opts: { images?: string[] } = {}): Promise<Snapshot> {
+    return this.buildSnapshot(opts.images ?? [], true);
+  }
+
+  /**
+   * The kept DeviceTable made to hold exactly `devices` (placementSnapshot's, with reservations applied):
+   * a device whose snapshot equals its row's keeps the row untouched; the rest are upserted, devices
+   * gone are removed. The table is current until the next call: rank it synchronously.
+   */
+  keptTable(devices: readonly DeviceSnapshot[]): DeviceTable {
+    const seen = new Set<string>();
+    for (const d of devices) {
+      seen.add(d.id);
+      const key = JSON.stringify(d);
+      if (this.tableRows.get(d.id) === key && this.table.row(d.id) !== undefined) continue;
+      this.tableRows.set(d.id, key);
+      this.table.upsert(d);
+    }
+    if (this.table.size !== seen.size) {
+      for (const id of this.table.ids.slice(0, this.table.size)) {
+        if (seen.has(id)) continue;
+        this.table.remove(id);
+        this.tableRows.delete(id);
+      }
+    }
+    return this.table;
+  }
+
+  private async buildSnapshot(wanted: string[], known: boolean): Promise<Snapshot> {
     const rows = await this.hub.store.devices.list();
     // The shared database servers install would use: placement judges a database need against them.
     const pools = (await this.hub.services.pooling?.sharedServers().catch((err: unknown) => {
       this.hub.logger.warn({ err }, 'listing the shared database servers for a snapshot failed');
       return undefined;
     })) ?? [];
-    const devices = await Promise.all(rows.map((d) => this.deviceSnapshot(d, opts.images ?? [], pools.filter((p) => p.device === d.id))));
+    const devices = await Promise.all(rows.map((d) => this.deviceSnapshot(d, wanted, pools.filter((p) => p.device === d.id), known)));
     return { devices, takenAt: new Date().toISOString() };
   }
 
-  private async deviceSnapshot(d: Device, wanted: string[], pools: { engine: string; version: string; extensions?: string[] }[] = []): Promise<DeviceSnapshot> {
+  private async deviceSnapshot(d: Device, wanted: string[], pools: { engine: string; version: string; extensions?: string[] }[] = [], known = false): Promise<DeviceSnapshot> {
     const v = await this.view(d);
     const polled = this.metrics.polled(d.id);
     const f = polled?.figures ?? {};
@@ -498,13 +550,29 @@ export class DeviceService {
       ? await Promise.all(
           wanted.map((ref) =>
             withTimeout(INFO_TIMEOUT_MS, (signal) => host.hasImage(ref, signal)).then(
-              (ok) => (ok ? ref : undefined),
+              (ok) => (ok ? ref : (false as const)),
               () => undefined,
             ),
           ),
         )
       : [];
-    const images = [...new Set([...(inv?.stackImages ?? []), ...present.filter((x): x is string => !!x)].map((r) => normalizeImageRef(r)))].sort();
+    let found = present.filter((x): x is string => !!x);
+    if (known && host) {
+      // Each check answered updates what is known of the device. A ref whose check failed now counts as
+      // absent (as in snapshot()) but stays known; an offline device, checked for nothing, shows its
+      // stacks' images only, as in snapshot().
+      let set = this.knownImages.get(d.id);
+      if (!set) this.knownImages.set(d.id, (set = new Set()));
+      const failed = new Set<string>();
+      for (let k = 0; k < wanted.length; k++) {
+        const ref = normalizeImageRef(wanted[k]!);
+        if (typeof present[k] === 'string') set.add(ref);
+        else if (present[k] === false) set.delete(ref);
+        else failed.add(ref);
+      }
+      found = failed.size === 0 ? [...set] : [...set].filter((r) => !failed.has(r));
+    }
+    const images = [...new Set([...(inv?.stackImages ?? []), ...found].map((r) => normalizeImageRef(r)))].sort();
     const reserve = d.reserve as { memoryBytes?: number; diskBytes?: number };
     const now = Date.now();
     // Placement judges free space on the filesystem apps write to: the root one, else the roomiest.

@@ -1,0 +1,46 @@
+// The devices service's kept placement table: a device whose snapshot is unchanged keeps its row (the
+// table does not move), a changed one (figures, an age's second, a cordon, a reservation) is rewritten,
+// a device gone is removed; and a ranking over the kept table equals a ranking of the same snapshots.
+import t from 'tap';
+import { DeviceService } from '../../../../core/devices/device-service.js';
+import type { Hub } from '../../../../core/hub.js';
+import type { MetricsService } from '../../../../core/devices/metrics-service.js';
+import { rankDevices } from '../../../../core/placement/index.js';
+import { app, device, GiB } from '../placement/helpers.js';
+
+const service = () => new DeviceService({} as Hub, {} as MetricsService, { localDevice: false });
+const json = (x: unknown) => JSON.parse(JSON.stringify(x));
+
+t.test('rows follow the snapshots given, rewritten only when they differ', async (t) => {
+  const s = service();
+  const a = device({ id: 'a', name: 'a' });
+  const b = device({ id: 'b', name: 'b', memory: { availableBytes: 4 * GiB } });
+  const c = device({ id: 'c', name: 'c', images: ['nginx:1'] });
+  let table = s.keptTable([a, b, c]);
+  t.equal(table.size, 3);
+  const v = table.version;
+  // Equal snapshots built anew (as every request builds them): nothing is rewritten.
+  table = s.keptTable([json(a), json(b), json(c)]);
+  t.equal(table.version, v, 'unchanged devices keep their rows');
+  t.equal(table.snapshots[table.row('a')!], a, 'and the snapshot the row was written from');
+
+  // Ages move with time: a row stores its device's age, so a new second is a new row.
+  const older = { ...a, metricsAgeSeconds: 11 };
+  const cordoned = { ...b, cordoned: true };
+  const reserved = { ...c, reservations: [{ app: 'x', memoryBytes: GiB, storageBytes: 0 }] };
+  table = s.keptTable([older, cordoned, reserved]);
+  t.equal(table.version, v + 3, 'three rows rewritten');
+  t.same(json(rankDevices(app({ images: ['nginx:1'] }), table)), json(rankDevices(app({ images: ['nginx:1'] }), [older, cordoned, reserved])), 'the kept table ranks as the snapshots do');
+
+  table = s.keptTable([older, reserved]);
+  t.equal(table.size, 2, 'a device gone is removed');
+  t.equal(table.row('b'), undefined);
+  t.same(json(rankDevices(app(), table)), json(rankDevices(app(), [older, reserved])));
+
+  // The freshness limit judges the stored age: a stale device is disqualified once its age passes it.
+  const stale = { ...older, metricsAgeSeconds: 600 };
+  table = s.keptTable([stale, reserved]);
+  const r = rankDevices(app(), table);
+  t.equal(r.candidates.find((x) => x.device === 'a')?.eligible, false, 'the new age is judged');
+  t.same(json(r), json(rankDevices(app(), [stale, reserved])));
+});
