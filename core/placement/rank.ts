@@ -93,7 +93,7 @@ export function rankTable(app: PlacementRequirements, table: DeviceTable, option
   const prepared = prepareApp(app, settings);
   const n = table.size;
   const s = new Ranked(table, prepared, settings);
-  const { flags, headroom, cents } = s;
+  const { headroom, cents } = s;
 
   // Each distinct list, judged once.
   const platformRuns = judge(table.platforms.values, prepared.platforms === null ? () => 1 : (p) => (runsPlatform(p, prepared) ? 1 : 0));
@@ -184,7 +184,7 @@ export function rankTable(app: PlacementRequirements, table: DeviceTable, option
     // The runner-up is the next in the order (the best eligible row after `best`); a tie is an equal total.
     if (second >= 0 && cents[second] === cents[best]) {
       let tied = 0;
-      for (let i = 0; i < n; i++) if (flags[i] === 0 && cents[i] === cents[best]) tied++;
+      for (let i = 0; i < n; i++) if (cents[i] === cents[best]) tied++;
       tieBreak = describeTieBreak(ids[best]!, ids[second]!, tied, cents[best]! / 100, s.headroom, s.images, best, second);
     }
   } else if (n === 0) {
@@ -274,9 +274,20 @@ function scoreRows(
   judged: Judged,
   s: Ranked,
 ): Pass {
+  // The flag bits as locals: an imported binding may be read through an accessor per use (a module
+  // transpiled to CommonJS, as tsx does), which in this loop cost ~0.1 ms per ranking.
+  const fCores = CPU_CORES;
+  const fRam = RAM;
+  const fStorage = STORAGE;
+  const fDatabase = DATABASE;
+  const fUnavailable = UNAVAILABLE;
+  // Number.MAX_VALUE, and the histogram size, as function constants (a module binding is a context load).
+  const MAX = 1.7976931348623157e308;
+  const totalBuckets = TOTAL_BUCKETS;
+  const reasonBuckets = REASON_BUCKETS;
   const settings = s.settings;
   const { comboFlags, comboReasons, comboImages, comboDedicated, ownMemory } = judged;
-  const { flags, headroom, images, cents, reasonCount, totalCounts, reasonCounts } = s;
+  const { headroom, images, cents, totalCounts, reasonCounts } = s;
   let counted = true;
   // The three largest figures of RAM available on devices that could take an app at all, with their
   // rows, for the largest-app warning (which leaves out at most two rows: the app's home and the best).
@@ -305,6 +316,17 @@ function scoreRows(
   const { cores: coresCol, memFree, storageFree, memAvailable, memReserve, storageAvailable, storageReserve } = table;
   const combo = table.combo;
   const ids = table.ids;
+  // The memory need of each combination (the app plus the database servers it would bring), clamped
+  // finite as measure.ts does, and the RAM score's denominator.
+  const combos = comboDedicated.length;
+  const comboNeed = new Float64Array(combos);
+  const comboRamD = new Float64Array(combos);
+  for (let k = 0; k < combos; k++) {
+    let need = memoryNeedApp + comboDedicated[k]!;
+    need = need > MAX ? MAX : need < -MAX ? -MAX : need;
+    comboNeed[k] = need;
+    comboRamD[k] = ramFactor * need;
+  }
   let minCents = Infinity;
   let maxCents = -Infinity;
   let maxReasons = 0;
@@ -315,7 +337,7 @@ function scoreRows(
     let f = u & 0xff;
     let reasons = u >> 8;
     if (cpus !== undefined && coresCol[i]! < cpus) {
-      f |= CPU_CORES;
+      f |= fCores;
       reasons++;
     }
     let memAvail = memFree[i]!;
@@ -332,11 +354,11 @@ function scoreRows(
     // The helpers of measure.ts (finite, clamp01, round1, round2) are written out in this loop: it is
     // too long for the engine to inline calls, and a call with a double argument boxes it.
     if (!(memAvail >= memoryNeedApp)) {
-      f |= RAM;
+      f |= fRam;
       reasons++;
     }
     if (!(stoAvail >= diskNeed)) {
-      f |= STORAGE;
+      f |= fStorage;
       reasons++;
     }
     const k = combo[i]!;
@@ -345,19 +367,15 @@ function scoreRows(
       f |= fc;
       reasons += comboReasons[k]!;
     }
-    const dedicated = comboDedicated[k]!;
-    let memoryNeed = memoryNeedApp + dedicated;
-    memoryNeed = memoryNeed > MAX ? MAX : memoryNeed < -MAX ? -MAX : memoryNeed;
-    if (dedicated > 0 && !(memAvail >= memoryNeed)) {
-      f |= DATABASE;
+    const memoryNeed = comboNeed[k]!;
+    if (comboDedicated[k]! > 0 && !(memAvail >= memoryNeed)) {
+      f |= fDatabase;
       reasons++;
     }
     let room = memAvail - memoryNeed;
     room = room > MAX ? MAX : room < -MAX ? -MAX : room;
-    flags[i] = f;
-    reasonCount[i] = reasons;
     headroom[i] = room;
-    if ((f & UNAVAILABLE) === 0 && memAvail > a3) {
+    if ((f & fUnavailable) === 0 && memAvail > a3) {
       if (memAvail > a1) {
         a3 = a2;
         r3 = r2;
@@ -383,7 +401,7 @@ function scoreRows(
       // A quotient x/d (d > 0) is at least 1 when x >= d (division rounds monotonically) and at most 0
       // when x <= 0: clamped, those are 1 and 0 without dividing; the common case of ample room.
       const ramValue = memAvail > 0 ? memAvail : 0;
-      const ramD = ramFactor * memoryNeed;
+      const ramD = comboRamD[k]!;
       let x = ramValue - memoryNeed;
       let v = ramD > 0 && x >= ramD ? 1 : ramD > 0 && x <= 0 ? 0 : x / ramD;
       v = v < 0 ? 0 : v > 1 ? 1 : v === v ? v : 0;
@@ -398,7 +416,7 @@ function scoreRows(
       const cc = ramTable[ram]! + storageTable[storage]! + staticCents[i]!;
       cents[i] = cc;
       eligible++;
-      if (cc >= 0 && cc < TOTAL_BUCKETS) totalCounts[cc]!++;
+      if (cc >= 0 && cc < totalBuckets) totalCounts[cc]!++;
       else counted = false;
       if (cc < minCents) minCents = cc;
       if (cc > maxCents) maxCents = cc;
@@ -411,8 +429,9 @@ function scoreRows(
         secondCents = second < 0 ? -Infinity : cents[second]!;
       }
     } else {
+      cents[i] = -1 - reasons;
       if (reasons > maxReasons) maxReasons = reasons;
-      if (reasons < REASON_BUCKETS) reasonCounts[reasons]!++;
+      if (reasons < reasonBuckets) reasonCounts[reasons]!++;
       else counted = false;
     }
   }
@@ -446,15 +465,14 @@ function judge<T>(values: readonly T[], fn: (v: T) => number): Int32Array {
 
 /** The figures of one ranking, and its candidates, built and explained when read. */
 class Ranked {
-  readonly flags: Uint16Array;
   /**
-   * Totals in hundredths (eligible rows). total = round2(S) = Math.round(100·S)/100, so the total is
-   * exactly cents/100, and sorting by cents is sorting by total.
+   * Totals in hundredths of eligible rows (>= 0); a disqualified row holds -1 − its reason count.
+   * total = round2(S) = Math.round(100·S)/100, so the total is exactly cents/100, and sorting by cents
+   * is sorting by total.
    */
   readonly cents: Int32Array;
   readonly headroom: Float64Array;
   readonly images: Uint32Array;
-  readonly reasonCount: Uint16Array;
   /**
    * Rows per total in hundredths (eligible rows) and per reason count (the others), counted by the
    * pass for the counting sort of the order; `counted` is false when a figure fell outside them.
@@ -484,7 +502,7 @@ class Ranked {
   ) {
     const n = table.size;
     // One allocation for every per-row figure and the two histograms of the order (8-byte columns first).
-    const buffer = new ArrayBuffer(n * 20 + (TOTAL_BUCKETS + REASON_BUCKETS) * 4);
+    const buffer = new ArrayBuffer(n * 16 + (TOTAL_BUCKETS + REASON_BUCKETS) * 4);
     let at = 0;
     this.headroom = new Float64Array(buffer, at, n);
     at += n * 8;
@@ -496,9 +514,6 @@ class Ranked {
     at += TOTAL_BUCKETS * 4;
     this.reasonCounts = new Int32Array(buffer, at, REASON_BUCKETS);
     at += REASON_BUCKETS * 4;
-    this.flags = new Uint16Array(buffer, at, n);
-    at += n * 2;
-    this.reasonCount = new Uint16Array(buffer, at, n);
     this.byId = table.idOrder();
     // A kept table may change after this ranking: the rows as they are now. The table copies these
     // lists before its next change (copy on write), so holding them costs nothing here.
@@ -511,8 +526,8 @@ class Ranked {
   /** The full order, best first (sorted on first use). */
   sorted(): Int32Array {
     this.order ??= this.counted
-      ? countedOrder(this.flags.length, this.flags, this.cents, this.totalCounts, this.reasonCount, this.reasonCounts, this.headroom, this.images, this.byId)
-      : sortOrder(this.flags.length, this.flags, this.cents, this.minCents, this.maxCents, this.reasonCount, this.maxReasons, this.headroom, this.images, this.byId);
+      ? countedOrder(this.cents.length, this.cents, this.minCents, this.maxCents, this.totalCounts, this.reasonCounts, this.headroom, this.images, this.byId)
+      : sortOrder(this.cents.length, this.cents, this.minCents, this.maxCents, this.maxReasons, this.headroom, this.images, this.byId);
     return this.order;
   }
 
@@ -525,7 +540,7 @@ class Ranked {
 
   /** The explained candidate of row i: measure and explain its snapshot, once. */
   explain(i: number): Candidate {
-    if (this.explained === undefined) this.explained = new Array(this.flags.length);
+    if (this.explained === undefined) this.explained = new Array(this.cents.length);
     let c = this.explained[i];
     if (c === undefined) {
       const m = (this.measure ??= new Measure());
@@ -567,9 +582,10 @@ class LazyCandidate implements Candidate {
   constructor(ranked: Ranked, row: number) {
     this.device = ranked.ids[row]!;
     this.name = ranked.names[row]!;
-    const eligible = ranked.flags[row] === 0;
+    const c = ranked.cents[row]!;
+    const eligible = c >= 0;
     this.eligible = eligible;
-    this.total = eligible ? ranked.cents[row]! / 100 : null;
+    this.total = eligible ? c / 100 : null;
     this.headroomBytes = ranked.headroom[row]!;
     this.imagesPresent = ranked.images[row]!;
     this.#ranked = ranked;
@@ -615,11 +631,9 @@ function before(i: number, j: number, cents: Int32Array, headroom: Float64Array,
  */
 function sortOrder(
   n: number,
-  flags: Uint16Array,
   cents: Int32Array,
   minCents: number,
   maxCents: number,
-  reasonCount: Uint16Array,
   maxReasons: number,
   headroom: Float64Array,
   images: Uint32Array,
@@ -631,7 +645,8 @@ function sortOrder(
   const buckets = span + maxReasons + 1;
   const start = new Int32Array(buckets + 1);
   for (let i = 0; i < n; i++) {
-    const k = flags[i] === 0 ? maxCents - cents[i]! : span + reasonCount[i]!;
+    const c = cents[i]!;
+    const k = c >= 0 ? maxCents - c : span - 1 - c;
     key[i] = k;
     start[k + 1]!++;
   }
@@ -659,22 +674,24 @@ function sortOrder(
  */
 function countedOrder(
   n: number,
-  flags: Uint16Array,
   cents: Int32Array,
+  minCents: number,
+  maxCents: number,
   totalCounts: Int32Array,
-  reasonCount: Uint16Array,
   reasonCounts: Int32Array,
   headroom: Float64Array,
   images: Uint32Array,
   byId: Int32Array,
 ): Int32Array {
+  // Only totals minCents..maxCents were counted (none when no row is eligible).
   let pos = 0;
-  for (let c = TOTAL_BUCKETS - 1; c >= 0; c--) {
+  for (let c = maxCents; c >= minCents; c--) {
     const k = totalCounts[c]!;
     totalCounts[c] = pos;
     pos += k;
   }
-  for (let r = 0; r < REASON_BUCKETS; r++) {
+  const reasonBuckets = REASON_BUCKETS;
+  for (let r = 0; r < reasonBuckets; r++) {
     const k = reasonCounts[r]!;
     reasonCounts[r] = pos;
     pos += k;
@@ -682,11 +699,12 @@ function countedOrder(
   const order = new Int32Array(n);
   for (let r = 0; r < n; r++) {
     const i = byId[r]!;
-    order[flags[i] === 0 ? totalCounts[cents[i]!]!++ : reasonCounts[reasonCount[i]!]!++] = i;
+    const c = cents[i]!;
+    order[c >= 0 ? totalCounts[c]!++ : reasonCounts[-1 - c]!++] = i;
   }
   // Each total's counter now holds the end of its group; its group starts where the higher total's ends.
   let a = 0;
-  for (let c = TOTAL_BUCKETS - 1; c >= 0; c--) {
+  for (let c = maxCents; c >= minCents; c--) {
     const b = totalCounts[c]!;
     if (b - a >= 2) sortGroup(order, a, b, headroom, images);
     a = b;
