@@ -128,7 +128,6 @@ export class DeviceService {
    * device's snapshot (figures, age, lists, reservations) differs from the one the row holds.
    */
   private readonly table = new DeviceTable();
-  private readonly tableRows = new Map<string, string>();
 
   constructor(
     private readonly hub: Hub,
@@ -285,7 +284,6 @@ export class DeviceService {
     this.inventories.delete(id);
     this.knownImages.delete(id);
     this.table.remove(id);
-    this.tableRows.delete(id);
     this.hub.bus.emit('device.removed', { device: id });
   }
 
@@ -512,21 +510,15 @@ export class DeviceService {
    */
   keptTable(devices: readonly DeviceSnapshot[]): DeviceTable {
     const seen = new Set<string>();
+    const t = this.table;
     for (const d of devices) {
       seen.add(d.id);
-      const key = JSON.stringify(d);
-      if (this.tableRows.get(d.id) === key && this.table.row(d.id) !== undefined) continue;
-      this.tableRows.set(d.id, key);
-      this.table.upsert(d);
+      const i = t.row(d.id);
+      if (i !== undefined && sameValue(t.snapshots[i], d)) continue;
+      t.upsert(d);
     }
-    if (this.table.size !== seen.size) {
-      for (const id of this.table.ids.slice(0, this.table.size)) {
-        if (seen.has(id)) continue;
-        this.table.remove(id);
-        this.tableRows.delete(id);
-      }
-    }
-    return this.table;
+    if (t.size !== seen.size) for (const id of t.ids.slice(0, t.size)) if (!seen.has(id)) t.remove(id);
+    return t;
   }
 
   private async buildSnapshot(wanted: string[], known: boolean): Promise<Snapshot> {
@@ -605,6 +597,28 @@ export class DeviceService {
       databases: pools.map((p) => ({ engine: p.engine, version: p.version, ...(p.extensions ? { extensions: p.extensions } : {}) })),
     };
   }
+}
+
+/** Deep equality of JSON values (snapshots): same keys with equal values, arrays in order. */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return a !== a && b !== b;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let k = 0; k < a.length; k++) if (!sameValue(a[k], b[k])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let n = 0;
+  for (const k in x) {
+    if (x[k] === undefined) continue;
+    n++;
+    if (!sameValue(x[k], y[k])) return false;
+  }
+  for (const k in y) if (y[k] !== undefined) n--;
+  return n === 0;
 }
 
 /**

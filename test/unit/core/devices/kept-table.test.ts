@@ -2,7 +2,7 @@
 // table does not move), a changed one (figures, an age's second, a cordon, a reservation) is rewritten,
 // a device gone is removed; and a ranking over the kept table equals a ranking of the same snapshots.
 import t from 'tap';
-import { DeviceService } from '../../../../core/devices/device-service.js';
+import { DeviceService, sameValue } from '../../../../core/devices/device-service.js';
 import type { Hub } from '../../../../core/hub.js';
 import type { MetricsService } from '../../../../core/devices/metrics-service.js';
 import { rankDevices } from '../../../../core/placement/index.js';
@@ -43,4 +43,14 @@ t.test('rows follow the snapshots given, rewritten only when they differ', async
   const r = rankDevices(app(), table);
   t.equal(r.candidates.find((x) => x.device === 'a')?.eligible, false, 'the new age is judged');
   t.same(json(r), json(rankDevices(app(), [stale, reserved])));
+});
+
+t.test('sameValue compares snapshots as JSON would', async (t) => {
+  t.ok(sameValue({ a: 1, b: [1, { c: 'x' }] }, { b: [1, { c: 'x' }], a: 1 }), 'key order does not matter');
+  t.ok(sameValue({ a: 1, b: undefined }, { a: 1 }), 'an undefined key is an absent one');
+  t.notOk(sameValue({ a: 1 }, { a: 1, b: 2 }), 'an extra key differs');
+  t.notOk(sameValue([1, 2], [2, 1]), 'list order matters');
+  t.notOk(sameValue({ a: null }, { a: 0 }));
+  t.notOk(sameValue([], {}));
+  t.ok(sameValue(NaN, NaN));
 });
