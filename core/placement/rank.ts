@@ -463,6 +463,33 @@ function judge<T>(values: readonly T[], fn: (v: T) => number): Int32Array {
   return out;
 }
 
+/**
+ * Buffers of collected rankings, reused by the next rankings: writing 10,000 rows into fresh memory
+ * costs several times writing them into memory written before. A buffer comes back only when the
+ * ranking that used it is unreachable (with its result, candidates and everything reading its
+ * columns: only the Ranked holds views on it), so no live result ever sees its figures change.
+ */
+const freeBuffers: ArrayBuffer[] = [];
+const columnBuffers = new FinalizationRegistry<ArrayBuffer>((buffer) => {
+  if (freeBuffers.length < 4) freeBuffers.push(buffer);
+});
+
+/** A buffer of `size` bytes: a free one (its histograms cleared), or a new one (all zeros). */
+function takeBuffer(size: number): ArrayBuffer {
+  for (let k = freeBuffers.length - 1; k >= 0; k--) {
+    const b = freeBuffers[k]!;
+    if (b.byteLength !== size) continue;
+    freeBuffers[k] = freeBuffers[freeBuffers.length - 1]!;
+    freeBuffers.pop();
+    // The per-row columns are written in full by the pass; the histograms are counted into.
+    new Int32Array(b, size - (TOTAL_BUCKETS + REASON_BUCKETS) * 4).fill(0);
+    return b;
+  }
+  // Buffers of another size (the fleet changed) are dropped.
+  freeBuffers.length = 0;
+  return new ArrayBuffer(size);
+}
+
 /** The figures of one ranking, and its candidates, built and explained when read. */
 class Ranked {
   /**
@@ -501,19 +528,21 @@ class Ranked {
     readonly settings: Settings,
   ) {
     const n = table.size;
-    // One allocation for every per-row figure and the two histograms of the order (8-byte columns first).
-    const buffer = new ArrayBuffer(n * 16 + (TOTAL_BUCKETS + REASON_BUCKETS) * 4);
+    // The totals are handed out (placementOrder): their own array. The other per-row figures and the
+    // histograms of the order are internal: one buffer, taken from those of collected rankings when
+    // one of the size is free (8-byte column first).
+    this.cents = new Int32Array(n);
+    const size = n * 12 + (TOTAL_BUCKETS + REASON_BUCKETS) * 4;
+    const buffer = takeBuffer(size);
+    columnBuffers.register(this, buffer);
     let at = 0;
     this.headroom = new Float64Array(buffer, at, n);
     at += n * 8;
-    this.cents = new Int32Array(buffer, at, n);
-    at += n * 4;
     this.images = new Uint32Array(buffer, at, n);
     at += n * 4;
     this.totalCounts = new Int32Array(buffer, at, TOTAL_BUCKETS);
     at += TOTAL_BUCKETS * 4;
     this.reasonCounts = new Int32Array(buffer, at, REASON_BUCKETS);
-    at += REASON_BUCKETS * 4;
     this.byId = table.idOrder();
     // A kept table may change after this ranking: the rows as they are now. The table copies these
     // lists before its next change (copy on write), so holding them costs nothing here.

@@ -4,6 +4,8 @@
 // through upserts and removals.
 import t from 'tap';
 import fc from 'fast-check';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { rankDevicesByObjects } from '../../../../core/placement/reference.js';
 import { DeviceTable, rankDevices, rankTable, type DeviceSnapshot, type PlacementOptions } from '../../../../core/placement/index.js';
 import { placementOrder } from '../../../../core/placement/rank.js';
@@ -232,4 +234,27 @@ t.test('more reasons than the histogram counts: the general sort gives the same 
   const r = rankDevices(app({ ports }), ds);
   t.equal(JSON.stringify(r), JSON.stringify(rankDevicesByObjects(app({ ports }), ds)));
   t.same(r.candidates.map((c) => c.device), ['d', 'e', 'c', 'b', 'a']);
+});
+
+t.test('results alive at once keep their figures while collected rankings give their buffers to new ones', async (t) => {
+  // A collected ranking's column buffer is reused by a later one: force collections between rankings
+  // so that reuse happens, and check every result still alive against the object path.
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  await fc.assert(
+    fc.asyncProperty(fc.array(modestAppArb, { minLength: 2, maxLength: 4 }), healthyDevicesArb(12), async (apps, ds) => {
+      const table = DeviceTable.from(ds);
+      const alive: { result: ReturnType<typeof rankTable>; want: string }[] = [];
+      for (const a of apps) {
+        // Rankings dropped at once, then collected: their buffers become free.
+        for (let k = 0; k < 3; k++) rankTable(apps[(k + alive.length) % apps.length]!, table);
+        gc();
+        await new Promise((resolve) => setImmediate(resolve));
+        alive.push({ result: rankTable(a, table), want: JSON.stringify(rankDevicesByObjects(a, ds)) });
+      }
+      return alive.every(({ result, want }) => JSON.stringify(result) === want);
+    }),
+    { seed, numRuns: 25 },
+  );
+  t.pass('held');
 });
