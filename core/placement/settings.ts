@@ -59,7 +59,10 @@ export function resolveSettings(app: PlacementRequirements, options: PlacementOp
   const weightSum = CRITERIA.reduce((s, c) => s + weights[c], 0);
   if (weightSum <= 0 && details.length === 0) details.push({ path: '/weights', message: 'at least one weight must be above 0' });
 
-  const curves = structuredClone(DEFAULT_CURVES) as Curves;
+  // A copy of the defaults, key order kept (the result's curves echo it); written out, as
+  // structuredClone cost most of this function.
+  const d = DEFAULT_CURVES;
+  const curves: Curves = { ram: { ...d.ram }, storage: { ...d.storage }, cpu: { ...d.cpu }, load: { ...d.load }, reliability: { ...d.reliability } };
   for (const [source, c] of [
     ['/options/curves', options.curves],
     ['/app/curves', app.curves],
