@@ -133,7 +133,10 @@ export function rankTable(app: PlacementRequirements, table: DeviceTable, option
         mem += r.memoryBytes;
         sto += r.storageBytes;
       }
-      ownMemory!.set(i, [mem, sto]);
+      // RAM and storage available to the app on this row, clamped finite (as measure.ts).
+      const memAvail = table.memAvailable[i]! - table.memReserve[i]! - mem;
+      const stoAvail = table.storageAvailable[i]! - table.storageReserve[i]! - sto;
+      ownMemory!.set(i, [memAvail > MAX ? MAX : memAvail < -MAX ? -MAX : memAvail, stoAvail > MAX ? MAX : stoAvail < -MAX ? -MAX : stoAvail]);
     }
   }
 
@@ -167,6 +170,8 @@ export function rankTable(app: PlacementRequirements, table: DeviceTable, option
     comboImages[k] = imagesFound[parts[p + 3]!]!;
     comboDedicated[k] = dbMemory.length > 0 ? dbMemory[parts[p + 4]!]! : 0;
   }
+  s.comboImages = comboImages;
+  s.own = ownMemory;
   const pass = scoreRows(table, n, prepared, { comboFlags, comboReasons, comboImages, comboDedicated, ownMemory }, s);
   const { best, second } = pass;
   s.minCents = pass.minCents;
@@ -313,7 +318,7 @@ function scoreRows(
   // hundredths, and the offline / stale / cordoned flags with their count.
   const staticCents = table.staticScores(settings);
   const unavailable = table.unavailable(settings.freshnessLimitSeconds);
-  const { cores: coresCol, memFree, storageFree, memAvailable, memReserve, storageAvailable, storageReserve } = table;
+  const { cores: coresCol, memFree, storageFree } = table;
   const combo = table.combo;
   const ids = table.ids;
   // The memory need of each combination (the app plus the database servers it would bring), clamped
@@ -327,6 +332,7 @@ function scoreRows(
     comboNeed[k] = need;
     comboRamD[k] = ramFactor * need;
   }
+  s.comboNeed = comboNeed;
   let minCents = Infinity;
   let maxCents = -Infinity;
   let maxReasons = 0;
@@ -345,10 +351,8 @@ function scoreRows(
     if (ownMemory !== undefined) {
       const o = ownMemory.get(i);
       if (o !== undefined) {
-        memAvail = memAvailable[i]! - memReserve[i]! - o[0];
-        memAvail = memAvail > MAX ? MAX : memAvail < -MAX ? -MAX : memAvail;
-        stoAvail = storageAvailable[i]! - storageReserve[i]! - o[1];
-        stoAvail = stoAvail > MAX ? MAX : stoAvail < -MAX ? -MAX : stoAvail;
+        memAvail = o[0];
+        stoAvail = o[1];
       }
     }
     // The helpers of measure.ts (finite, clamp01, round1, round2) are written out in this loop: it is
@@ -464,31 +468,16 @@ function judge<T>(values: readonly T[], fn: (v: T) => number): Int32Array {
 }
 
 /**
- * Buffers of collected rankings, reused by the next rankings: writing 10,000 rows into fresh memory
- * costs several times writing them into memory written before. A buffer comes back only when the
- * ranking that used it is unreachable (with its result, candidates and everything reading its
- * columns: only the Ranked holds views on it), so no live result ever sees its figures change.
+ * Scratch columns of the latest ranking (see Ranked): the pass writes 10,000 rows into memory written
+ * before instead of fresh memory (several times cheaper). scratchGen numbers the rankings; histGen is
+ * the ranking whose counts the histograms hold (0: none yet, all zero; -1: used, to be cleared).
  */
-const freeBuffers: ArrayBuffer[] = [];
-const columnBuffers = new FinalizationRegistry<ArrayBuffer>((buffer) => {
-  if (freeBuffers.length < 4) freeBuffers.push(buffer);
-});
-
-/** A buffer of `size` bytes: a free one (its histograms cleared), or a new one (all zeros). */
-function takeBuffer(size: number): ArrayBuffer {
-  for (let k = freeBuffers.length - 1; k >= 0; k--) {
-    const b = freeBuffers[k]!;
-    if (b.byteLength !== size) continue;
-    freeBuffers[k] = freeBuffers[freeBuffers.length - 1]!;
-    freeBuffers.pop();
-    // The per-row columns are written in full by the pass; the histograms are counted into.
-    new Int32Array(b, size - (TOTAL_BUCKETS + REASON_BUCKETS) * 4).fill(0);
-    return b;
-  }
-  // Buffers of another size (the fleet changed) are dropped.
-  freeBuffers.length = 0;
-  return new ArrayBuffer(size);
-}
+let scratchGen = 0;
+let histGen = 0;
+let scratchHeadroom = new Float64Array(0);
+let scratchImages = new Uint32Array(0);
+const SCRATCH_TOTALS = new Int32Array(TOTAL_BUCKETS);
+const SCRATCH_REASONS = new Int32Array(REASON_BUCKETS);
 
 /** The figures of one ranking, and its candidates, built and explained when read. */
 class Ranked {
@@ -498,14 +487,26 @@ class Ranked {
    * is sorting by total.
    */
   readonly cents: Int32Array;
+  /**
+   * RAM headroom and images present per row, and rows per total in hundredths (eligible rows) and per
+   * reason count (the others) for the counting sort of the order: written by the pass into the
+   * module's scratch columns (memory written before, kept warm, instead of fresh memory each ranking),
+   * valid while this is the latest ranking (gen === scratchGen; the histograms while histGen === gen).
+   * Otherwise headroomOf / imagesOf work a row's figures out again, from the table's free RAM and
+   * combination columns as they were when ranked (the table copies them before its next change, as it
+   * does the ids), and the order counts its histograms again from the totals.
+   */
   readonly headroom: Float64Array;
   readonly images: Uint32Array;
-  /**
-   * Rows per total in hundredths (eligible rows) and per reason count (the others), counted by the
-   * pass for the counting sort of the order; `counted` is false when a figure fell outside them.
-   */
   readonly totalCounts: Int32Array;
   readonly reasonCounts: Int32Array;
+  readonly gen: number;
+  readonly memFree: Float64Array;
+  readonly combo: Int32Array;
+  comboNeed = new Float64Array(0);
+  comboImages = new Uint32Array(0);
+  own: Map<number, [number, number]> | undefined = undefined;
+  /** False when a total or reason count falls outside the histograms. */
   counted = true;
   minCents = 0;
   maxCents = -1;
@@ -528,21 +529,22 @@ class Ranked {
     readonly settings: Settings,
   ) {
     const n = table.size;
-    // The totals are handed out (placementOrder): their own array. The other per-row figures and the
-    // histograms of the order are internal: one buffer, taken from those of collected rankings when
-    // one of the size is free (8-byte column first).
+    // The totals are handed out (placementOrder): their own array.
     this.cents = new Int32Array(n);
-    const size = n * 12 + (TOTAL_BUCKETS + REASON_BUCKETS) * 4;
-    const buffer = takeBuffer(size);
-    columnBuffers.register(this, buffer);
-    let at = 0;
-    this.headroom = new Float64Array(buffer, at, n);
-    at += n * 8;
-    this.images = new Uint32Array(buffer, at, n);
-    at += n * 4;
-    this.totalCounts = new Int32Array(buffer, at, TOTAL_BUCKETS);
-    at += TOTAL_BUCKETS * 4;
-    this.reasonCounts = new Int32Array(buffer, at, REASON_BUCKETS);
+    this.gen = ++scratchGen;
+    if (scratchHeadroom.length < n) {
+      scratchHeadroom = new Float64Array(n);
+      scratchImages = new Uint32Array(n);
+    }
+    this.headroom = scratchHeadroom;
+    this.images = scratchImages;
+    if (histGen !== 0) {
+      SCRATCH_TOTALS.fill(0);
+      SCRATCH_REASONS.fill(0);
+    }
+    histGen = this.gen;
+    this.totalCounts = SCRATCH_TOTALS;
+    this.reasonCounts = SCRATCH_REASONS;
     this.byId = table.idOrder();
     // A kept table may change after this ranking: the rows as they are now. The table copies these
     // lists before its next change (copy on write), so holding them costs nothing here.
@@ -550,13 +552,57 @@ class Ranked {
     this.ids = rows.ids;
     this.names = rows.names;
     this.snapshots = rows.snapshots;
+    this.memFree = rows.memFree;
+    this.combo = rows.combo;
+  }
+
+  /** RAM left on row i after this app (and the database servers it would bring), clamped finite. */
+  headroomOf(i: number): number {
+    if (this.gen === scratchGen) return this.headroom[i]!;
+    const o = this.own === undefined ? undefined : this.own.get(i);
+    const room = (o === undefined ? this.memFree[i]! : o[0]) - this.comboNeed[this.combo[i]!]!;
+    return room > MAX ? MAX : room < -MAX ? -MAX : room;
+  }
+
+  /** How many of the app's images row i has. */
+  imagesOf(i: number): number {
+    return this.gen === scratchGen ? this.images[i]! : this.comboImages[this.combo[i]!]!;
   }
 
   /** The full order, best first (sorted on first use). */
   sorted(): Int32Array {
-    this.order ??= this.counted
-      ? countedOrder(this.cents.length, this.cents, this.minCents, this.maxCents, this.totalCounts, this.reasonCounts, this.headroom, this.images, this.byId)
-      : sortOrder(this.cents.length, this.cents, this.minCents, this.maxCents, this.maxReasons, this.headroom, this.images, this.byId);
+    if (this.order !== undefined) return this.order;
+    const n = this.cents.length;
+    // Headroom and images of the rows: this ranking's columns while they are the latest, else copies
+    // worked out again (the order needs them for rows that share a total only; most rows do).
+    let headroom = this.headroom;
+    let images = this.images;
+    if (this.gen !== scratchGen) {
+      headroom = new Float64Array(n);
+      images = new Uint32Array(n);
+      for (let i = 0; i < n; i++) {
+        headroom[i] = this.headroomOf(i);
+        images[i] = this.imagesOf(i);
+      }
+    }
+    if (this.counted) {
+      if (histGen !== this.gen) {
+        // The histograms were counted over by a later ranking or used: count them again.
+        if (histGen !== 0) {
+          SCRATCH_TOTALS.fill(0);
+          SCRATCH_REASONS.fill(0);
+        }
+        const cents = this.cents;
+        for (let i = 0; i < n; i++) {
+          const c = cents[i]!;
+          if (c >= 0) SCRATCH_TOTALS[c]!++;
+          else SCRATCH_REASONS[-1 - c]!++;
+        }
+      }
+      // countedOrder turns the counts into positions: they are no one's counts any more.
+      histGen = -1;
+      this.order = countedOrder(n, this.cents, this.minCents, this.maxCents, SCRATCH_TOTALS, SCRATCH_REASONS, headroom, images, this.byId);
+    } else this.order = sortOrder(n, this.cents, this.minCents, this.maxCents, this.maxReasons, headroom, images, this.byId);
     return this.order;
   }
 
@@ -615,8 +661,8 @@ class LazyCandidate implements Candidate {
     const eligible = c >= 0;
     this.eligible = eligible;
     this.total = eligible ? c / 100 : null;
-    this.headroomBytes = ranked.headroom[row]!;
-    this.imagesPresent = ranked.images[row]!;
+    this.headroomBytes = ranked.headroomOf(row);
+    this.imagesPresent = ranked.imagesOf(row);
     this.#ranked = ranked;
     this.#row = row;
   }

@@ -174,12 +174,13 @@ export class DeviceTable {
   }
 
   /**
-   * The row lists (ids, names, snapshots) as they are now, for a result to keep: the table copies
-   * them before its next change instead of every ranking copying them.
+   * The row lists (ids, names, snapshots) and the free RAM and combination columns as they are now,
+   * for a result to keep: the table copies them before its next change instead of every ranking
+   * copying them.
    */
-  borrowRows(): { ids: string[]; names: string[]; snapshots: DeviceSnapshot[] } {
+  borrowRows(): { ids: string[]; names: string[]; snapshots: DeviceSnapshot[]; memFree: Float64Array; combo: Int32Array } {
     this.lent = true;
-    return { ids: this.ids, names: this.names, snapshots: this.snapshots };
+    return { ids: this.ids, names: this.names, snapshots: this.snapshots, memFree: this.memFree, combo: this.combo };
   }
 
   private unlend(): void {
@@ -188,6 +189,8 @@ export class DeviceTable {
     this.ids = this.ids.slice(0, this.size);
     this.names = this.names.slice(0, this.size);
     this.snapshots = this.snapshots.slice(0, this.size);
+    this.memFree = this.memFree.slice();
+    this.combo = this.combo.slice();
   }
 
   private appId(id: string): string {

@@ -256,5 +256,19 @@ t.test('results alive at once keep their figures while collected rankings give t
     }),
     { seed, numRuns: 25 },
   );
+  // Any apps and fleets (own reservations, databases, disqualified rows): each older result is read
+  // (order, then JSON) only after later rankings of the same table.
+  fc.assert(
+    fc.property(fc.array(appArb, { minLength: 2, maxLength: 4 }), devicesArb(12), (apps, ds) => {
+      const table = DeviceTable.from(ds);
+      const results = apps.map((a) => rankTable(a, table));
+      return results.every((r, k) => {
+        const o = placementOrder(r);
+        const ids = Array.from(o.rows, (row) => o.ids[row]);
+        return JSON.stringify(ids) === JSON.stringify(r.candidates.map((c) => c.device)) && JSON.stringify(r) === JSON.stringify(rankDevicesByObjects(apps[k]!, ds));
+      });
+    }),
+    params,
+  );
   t.pass('held');
 });
