@@ -84,16 +84,44 @@ export function isolationReport(creds: DatabaseCredentials, p: IsolationProbe, r
  */
 export async function streamedDump(channel: ServerChannel, cmd: string[], what: string, firstError: (s: string) => string, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
   const x = await channel.stream!(cmd, signal ? { signal } : {});
-  return (async function* () {
-    yield* x.stdout;
-    const r = await x.wait();
-    if (r.exitCode !== 0) throw new WarrenError('WARREN_ERR_DATABASE', `${what} failed: ${firstError(r.stderr)}`);
-  })();
+  const out = x.stdout[Symbol.asyncIterator]();
+  let done = false;
+  // An object rather than a generator: a reader that gives up before its first read (the restore
+  // could not start) still closes the exec stream, so the dump is not left running on the server.
+  const it: AsyncIterableIterator<Uint8Array> = {
+    async next() {
+      if (done) return { done: true, value: undefined };
+      const r = await out.next();
+      if (!r.done) return r;
+      done = true;
+      const w = await x.wait();
+      if (w.exitCode !== 0) throw new WarrenError('WARREN_ERR_DATABASE', `${what} failed: ${firstError(w.stderr)}`);
+      return { done: true, value: undefined };
+    },
+    async return() {
+      if (!done) {
+        done = true;
+        await out.return?.();
+      }
+      return { done: true, value: undefined };
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+  return it;
 }
 
 /** Feeds `data` to a restore command's standard input as it comes; fails with the first error line. */
 export async function streamedRestore(channel: ServerChannel, cmd: string[], data: AsyncIterable<Uint8Array>, what: string, firstError: (s: string) => string, signal?: AbortSignal): Promise<void> {
-  const x = await channel.stream!(cmd, { stdin: data, ...(signal ? { signal } : {}) });
+  let x;
+  try {
+    x = await channel.stream!(cmd, { stdin: data, ...(signal ? { signal } : {}) });
+  } catch (e) {
+    // The input is not going to be read: close it (a dump being copied stops on its server).
+    await Promise.resolve(data[Symbol.asyncIterator]().return?.()).catch(() => undefined);
+    throw e;
+  }
   const r = await x.wait();
   if (r.exitCode !== 0) throw new WarrenError('WARREN_ERR_DATABASE', `${what} failed: ${firstError(r.stderr)}`);
 }

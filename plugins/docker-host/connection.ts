@@ -6,6 +6,7 @@ import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import Docker from 'dockerode';
 import { Client as SshClient, type ClientChannel } from 'ssh2';
+import { WarrenError } from '../../core/errors.js';
 
 export type ConnectionConfig =
   | { type: 'socket'; socketPath: string }
@@ -50,17 +51,41 @@ export function sshFingerprint(keyBlob: Buffer): string {
   return `SHA256:${createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '')}`;
 }
 
+/** sshd's default MaxSessions: the channels one SSH connection may have open at once. */
+export const SSH_MAX_SESSIONS = 10;
+/** How long a request waits for a channel (a free session, or sshd's answer to an open) before it fails. */
+export const SSH_CHANNEL_WAIT_MS = 30_000;
+
+const OPEN_REFUSED = /open failed|administratively prohibited|no more sessions/i;
+
 /**
  * One SSH session per provider; each HTTP connection to the engine is a channel on it (an exec of
  * `docker system dial-stdio`, or a forwarded Unix socket). dockerode's own SSH agent opens a new
  * session for every request, which costs a key exchange each time.
+ *
+ * sshd allows MaxSessions channels per connection (10 by default) and refuses the next one. Every
+ * channel counts: those kept alive for HTTP requests and the hijacked exec streams that left the
+ * HTTP pool. The tunnel counts them itself and makes a request wait for a free one, never longer
+ * than SSH_CHANNEL_WAIT_MS: a hub call fails with the device and a hint rather than hang.
  */
 class SshTunnel {
   private client?: SshClient;
   private ready?: Promise<SshClient>;
   private closed = false;
+  private open = 0;
+  /** Lowered when sshd refuses a channel below our own limit (its MaxSessions is smaller). */
+  private limit = SSH_MAX_SESSIONS;
+  private readonly waiters: (() => void)[] = [];
 
-  constructor(private readonly c: Extract<ConnectionConfig, { type: 'ssh' }>) {}
+  constructor(
+    private readonly c: Extract<ConnectionConfig, { type: 'ssh' }>,
+    private readonly waitMs = SSH_CHANNEL_WAIT_MS,
+  ) {}
+
+  /** Channels open now (pooled and hijacked), for tests and messages. */
+  get openChannels(): number {
+    return this.open;
+  }
 
   private connect(): Promise<SshClient> {
     if (this.ready) return this.ready;
@@ -94,11 +119,95 @@ class SshTunnel {
     return this.ready;
   }
 
+  private release(): void {
+    this.open--;
+    this.waiters.shift()?.();
+  }
+
+  /** Resolves when a channel closes, or after `ms`. */
+  private slotFreed(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        const i = this.waiters.indexOf(wake);
+        if (i >= 0) this.waiters.splice(i, 1);
+        resolve();
+      }, ms);
+      const wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.waiters.push(wake);
+    });
+  }
+
+  private exhausted(): Error {
+    const where = describeConnection(this.c);
+    return new WarrenError(
+      'WARREN_ERR_ENGINE',
+      `${where}: no SSH session free within ${this.waitMs / 1000} s (${this.open} channels open on the connection; sshd allows ${this.limit < SSH_MAX_SESSIONS ? this.limit : `${SSH_MAX_SESSIONS} by default`})`,
+      { hint: `Raise MaxSessions in the device's sshd_config (the default is 10), or make fewer concurrent requests to ${this.c.host} (long exec streams such as dumps and restores each hold a session).` },
+    );
+  }
+
   async openChannel(): Promise<ClientChannel> {
-    if (this.closed) throw Object.assign(new Error('connection closed'), { code: 'ECONNABORTED' });
-    const client = await this.connect();
+    const deadline = Date.now() + this.waitMs;
+    for (;;) {
+      if (this.closed) throw Object.assign(new Error('connection closed'), { code: 'ECONNABORTED' });
+      if (this.open >= this.limit) {
+        const left = deadline - Date.now();
+        if (left <= 0) throw this.exhausted();
+        await this.slotFreed(Math.min(left, 1000));
+        continue;
+      }
+      const client = await this.connect();
+      this.open++;
+      let ch: ClientChannel;
+      try {
+        ch = await this.openOn(client, deadline);
+      } catch (e) {
+        this.open--;
+        // sshd refused the session because its own MaxSessions is lower than ours: wait for one of
+        // ours to close and try again, as long as some are open and the wait allows.
+        if (OPEN_REFUSED.test((e as Error).message ?? '') && this.open > 0 && Date.now() < deadline) {
+          this.limit = Math.max(1, this.open);
+          continue;
+        }
+        throw e;
+      }
+      let released = false;
+      const done = () => {
+        if (released) return;
+        released = true;
+        this.release();
+      };
+      ch.once('close', done);
+      ch.once('ssh-closed', done);
+      return ch;
+    }
+  }
+
+  private openOn(client: SshClient, deadline: number): Promise<ClientChannel> {
     return new Promise<ClientChannel>((resolve, reject) => {
-      const done = (err: Error | undefined, ch: ClientChannel) => (err ? reject(err) : resolve(ch));
+      let settled = false;
+      const timer = setTimeout(() => {
+        settled = true;
+        reject(
+          new WarrenError('WARREN_ERR_ENGINE', `${describeConnection(this.c)}: sshd did not open a channel within ${Math.round(this.waitMs / 1000)} s`, {
+            hint: 'The device may be overloaded; check its sshd (MaxSessions, MaxStartups) and retry.',
+          }),
+        );
+      }, Math.max(1, deadline - Date.now()));
+      const done = (err: Error | undefined, ch: ClientChannel) => {
+        clearTimeout(timer);
+        if (settled) {
+          // Opened after we gave up: nobody will use it.
+          if (!err) ch.close();
+          return;
+        }
+        settled = true;
+        if (err) reject(err);
+        else resolve(ch);
+      };
       if (this.c.socketPath) client.openssh_forwardOutStreamLocal(this.c.socketPath, done);
       else client.exec('docker system dial-stdio', done);
     });
@@ -109,18 +218,53 @@ class SshTunnel {
     this.client?.end();
     this.client = undefined;
     this.ready = undefined;
+    for (const w of this.waiters.splice(0)) w();
   }
 }
 
-/** A channel stands in for a TCP socket; node's http client calls these on sockets it reuses or times out. */
+type ChannelState = { incoming?: { state?: string }; outgoing?: { state?: string }; _chunkcb?: ((err?: Error | null) => void) | undefined; _chunk?: unknown };
+
+/**
+ * A channel stands in for a TCP socket; node's http client calls these on sockets it reuses or
+ * times out. Two of ssh2's channel habits would hang a request:
+ * - a write once the channel is no longer open is dropped without its callback ever being called,
+ *   so the writer waits for 'drain' forever: here it fails with EPIPE;
+ * - 'close' is emitted only once the readable side has been read to its end, and nobody reads an
+ *   idle pooled socket: the pool resumes its idle sockets (see openConnection), and the end of the
+ *   remote side is noticed as soon as it comes (`ssh-closed`), failing a write that waits for window.
+ */
 function asSocket(ch: ClientChannel): Duplex {
-  const s = ch as unknown as Duplex & Record<string, unknown>;
+  const s = ch as unknown as Duplex & Record<string, unknown> & ChannelState;
   for (const m of ['setKeepAlive', 'setNoDelay', 'setTimeout', 'ref', 'unref']) {
     if (typeof s[m] !== 'function') s[m] = () => s;
   }
+  const epipe = () => Object.assign(new Error('the SSH channel is closed'), { code: 'EPIPE' });
+  const write = s._write.bind(s);
+  s._write = (data: unknown, encoding: BufferEncoding, cb: (err?: Error | null) => void) => {
+    if (s.outgoing?.state !== 'open') return cb(epipe());
+    return write(data, encoding, cb);
+  };
+  // ssh2 marks the channel closed (incoming.state) and then pushes the end of data; a write waiting
+  // for window would wait forever.
+  const push = s.push.bind(s);
+  s.push = (chunk: unknown, encoding?: BufferEncoding) => {
+    if (chunk === null && s.incoming?.state === 'closed') onRemoteClose();
+    return push(chunk, encoding);
+  };
+  let remoteClosed = false;
+  const onRemoteClose = () => {
+    if (remoteClosed) return;
+    remoteClosed = true;
+    const cb = s._chunkcb;
+    if (cb) {
+      s._chunkcb = undefined;
+      s._chunk = undefined;
+      cb(epipe());
+    }
+    s.emit('ssh-closed');
+  };
   return s;
 }
-
 export interface EngineConnection {
   docker: Docker;
   close(): void;
@@ -150,9 +294,11 @@ export function openConnection(c: ConnectionConfig): EngineConnection {
     case 'ssh': {
       const tunnel = new SshTunnel(c);
       // Channels are kept alive between requests: opening one runs `docker system dial-stdio` on the
-      // device, which costs far more than the request. sshd allows 10 sessions per connection by
-      // default; stay below that.
-      const agent = new http.Agent({ keepAlive: true, maxSockets: 8, maxFreeSockets: 4 });
+      // device, which costs far more than the request. The tunnel bounds the channels (sshd's
+      // MaxSessions) and how long a request waits for one; the agent's own maxSockets is not a bound
+      // here (it does not count sockets still being opened, nor hijacked exec streams), and a request
+      // queued inside the agent would wait without a limit.
+      const agent = new http.Agent({ keepAlive: true, maxFreeSockets: 4 });
       (agent as unknown as { createConnection: unknown }).createConnection = (
         _opts: unknown,
         cb: (err: Error | null, socket?: Duplex) => void,
@@ -161,6 +307,33 @@ export function openConnection(c: ConnectionConfig): EngineConnection {
           (ch) => cb(null, asSocket(ch)),
           (err: Error) => cb(err),
         );
+      };
+      // An idle pooled channel is read so that its end (the engine or dial-stdio went away) is seen:
+      // it leaves the pool at once instead of being handed to the next request.
+      const keepSocketAlive = agent.keepSocketAlive.bind(agent) as unknown as (socket: Duplex) => boolean;
+      (agent as unknown as { keepSocketAlive: (socket: Duplex) => boolean }).keepSocketAlive = (socket) => {
+        const ch = socket as unknown as ChannelState & Duplex;
+        if (ch.incoming?.state !== 'open' || ch.outgoing?.state !== 'open') return false;
+        if (!keepSocketAlive(socket)) return false;
+        const drop = () => {
+          socket.emit('agentRemove');
+          ch.destroy();
+        };
+        const onData = () => undefined;
+        socket.on('data', onData);
+        socket.once('end', drop);
+        socket.once('ssh-closed', drop);
+        socket.once('agentReuse', () => {
+          socket.off('data', onData);
+          socket.off('end', drop);
+          socket.off('ssh-closed', drop);
+        });
+        return true;
+      };
+      const reuseSocket = agent.reuseSocket.bind(agent);
+      agent.reuseSocket = (socket, req) => {
+        socket.emit('agentReuse');
+        reuseSocket(socket, req);
       };
       const docker = new Docker({ protocol: 'http', host: 'engine.ssh', port: 80, agent } as Docker.DockerOptions);
       return {

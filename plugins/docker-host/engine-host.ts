@@ -110,6 +110,76 @@ class LineQueue {
   }
 }
 
+/** The command closed its input (it exited, or the stream closed) before all of it was sent. */
+class InputRefused extends Error {}
+
+/**
+ * Resolves on 'drain'; rejects with InputRefused when the stream closes, fails or its other end goes
+ * away first. Both listeners are removed either way (a feed of many chunks adds none for good).
+ */
+export function drainOrClose(stream: Duplex, gone: Promise<void>): Promise<void> {
+  if (stream.destroyed || stream.writableEnded || !stream.writable) return Promise.reject(new InputRefused('the exec stream is closed'));
+  return new Promise<void>((resolve, reject) => {
+    let done = false;
+    const settle = (err?: Error) => {
+      if (done) return;
+      done = true;
+      stream.off('drain', onDrain);
+      stream.off('close', onClose);
+      stream.off('ssh-closed', onClose);
+      stream.off('error', onError);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onDrain = () => settle();
+    const onClose = () => settle(new InputRefused('the exec stream closed while its input was being sent'));
+    const onError = (e: Error) => settle(new InputRefused(`the exec stream failed while its input was being sent: ${e.message}`));
+    stream.on('drain', onDrain);
+    stream.on('close', onClose);
+    stream.on('ssh-closed', onClose);
+    stream.on('error', onError);
+    gone.then(onClose, onClose);
+  });
+}
+
+/**
+ * Feeds `input` to the stream with backpressure and closes its write side at the end, so that the
+ * command sees end of input. Stops with InputRefused as soon as the command's output ended (it
+ * exited: what it said is in its exit code and stderr), and always closes `input`'s iterator when
+ * it stops early, so that a dump being copied is not left running.
+ */
+async function feedInput(stream: Duplex, input: AsyncIterable<Uint8Array>, outputEnded: Promise<void>): Promise<void> {
+  const it = input[Symbol.asyncIterator]();
+  let gone = false;
+  // One waiter at a time (not a Promise.race per chunk, whose reactions would pile up on one promise).
+  let interrupt: ((v: 'gone') => void) | undefined;
+  void outputEnded.then(() => {
+    gone = true;
+    interrupt?.('gone');
+  });
+  let complete = false;
+  try {
+    for (;;) {
+      const next = await new Promise<IteratorResult<Uint8Array> | 'gone'>((resolve, reject) => {
+        if (gone) return resolve('gone');
+        interrupt = resolve;
+        it.next().then(resolve, reject);
+      });
+      interrupt = undefined;
+      if (next === 'gone') throw new InputRefused('the command exited before it read all its input');
+      if (next.done) {
+        complete = true;
+        break;
+      }
+      if (gone || !stream.writable) throw new InputRefused('the command exited before it read all its input');
+      if (!stream.write(next.value)) await drainOrClose(stream, outputEnded);
+    }
+    stream.end();
+  } finally {
+    if (!complete) void Promise.resolve(it.return?.()).catch(() => undefined);
+  }
+}
+
 export class EngineHost implements ContainerHost, Closable {
   protected readonly conn: EngineConnection;
   protected readonly docker: Docker;
@@ -775,17 +845,21 @@ export class EngineHost implements ContainerHost, Closable {
       const stream = (await exec.start({ hijack: true, stdin: !!stdin })) as unknown as Duplex;
       return { exec, stream, tty };
     });
+    const where = this.where;
+    const close = () => {
+      if (!stream.readableEnded || !stream.writableFinished) stream.destroy();
+    };
     const onAbort = () => stream.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
     signal?.addEventListener('abort', onAbort, { once: true });
+    // Settles when the command's output has ended (the command exited, or the stream was closed).
+    let outputEnded!: () => void;
+    const ended = new Promise<void>((resolve) => (outputEnded = resolve));
     let fed: Promise<void> = Promise.resolve();
-    if (stdin) {
-      // Fed with backpressure; the write side is closed at the end so that the command sees end of input.
-      fed = (async () => {
-        for await (const chunk of stdin) if (!stream.write(chunk)) await new Promise<void>((resolve, reject) => { stream.once('drain', resolve); stream.once('close', () => reject(new Error('the exec stream closed while its input was being sent'))); });
-        stream.end();
-      })();
-      fed.catch(() => stream.destroy());
-    }
+    if (stdin) fed = feedInput(stream, stdin, ended);
+    // The input failed (the dump being copied broke off, say): the command must not take a cut input for a whole one.
+    fed.catch((e) => {
+      if (!(e instanceof InputRefused)) close();
+    });
     const demux = new DockerStreamDemuxer();
     let stderr = '';
     let finished = false;
@@ -799,20 +873,56 @@ export class EngineHost implements ContainerHost, Closable {
         }
       } finally {
         // Left early (the reader stopped): the command is cut off rather than left blocked on its output.
-        if (!stream.readableEnded) stream.destroy();
+        close();
         finished = true;
+        outputEnded();
         signal?.removeEventListener('abort', onAbort);
       }
     })();
-    return {
-      stdout: output,
-      wait: async () => {
-        if (!finished) for await (const _ of output) void _;
-        await fed;
-        const { ExitCode } = await exec.inspect({ abortSignal: signal });
-        return { exitCode: ExitCode ?? -1, stderr };
+    // A reader that gives up before its first read still closes the stream (an async generator's
+    // return() before its first next() would not run its finally).
+    const stdout: AsyncIterableIterator<Uint8Array> = {
+      next: () => output.next(),
+      return: async (value?: unknown) => {
+        if (!finished) {
+          close();
+          finished = true;
+          outputEnded();
+          signal?.removeEventListener('abort', onAbort);
+        }
+        return output.return(value as undefined);
+      },
+      throw: (e?: unknown) => output.throw(e),
+      [Symbol.asyncIterator]() {
+        return this;
       },
     };
+    return {
+      stdout,
+      wait: async () => {
+        if (!finished) for await (const _ of stdout) void _;
+        const feedError = await fed.then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        if (feedError && !(feedError instanceof InputRefused)) throw feedError;
+        const exitCode = await this.exitCodeOf(exec, signal);
+        // The command stopped reading its input: its own exit code and stderr say why (psql's error).
+        if (feedError && exitCode === 0) {
+          throw new WarrenError('WARREN_ERR_ENGINE', `exec in ${project}/${service} on ${where}: the command exited before it read all its input`);
+        }
+        return { exitCode, stderr };
+      },
+    };
+  }
+
+  /** The exit code of a finished exec; the engine may record it a moment after the output ends. */
+  private async exitCodeOf(exec: Docker.Exec, signal?: AbortSignal): Promise<number> {
+    for (let i = 0; ; i++) {
+      const { ExitCode, Running } = await exec.inspect({ abortSignal: signal });
+      if ((ExitCode !== null && ExitCode !== undefined && !Running) || i >= 20) return ExitCode ?? -1;
+      await sleep(50, signal);
+    }
   }
 
   async exec(project: string, service: string, cmd: string[], signal?: AbortSignal): Promise<{ exitCode: number; output: string }> {
