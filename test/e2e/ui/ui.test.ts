@@ -297,7 +297,8 @@ t.test('devices, dashboard, install wizard, apps, logs and removal', async (t) =
     await shoot(page, 'databases');
     // And back into the shared server (the page offers it on a dedicated server).
     await move('pool');
-    t.ok(await page.getByRole('button', { name: `Move ${appId}'s database to a dedicated server` }).isVisible(), 'the page offers the move to a dedicated server again');
+    // waitFor, not isVisible: the page re-renders the server list after the move, not at once.
+    t.ok(await page.getByRole('button', { name: `Move ${appId}'s database to a dedicated server` }).waitFor({ timeout: 30_000 }).then(() => true, () => false), 'the page offers the move to a dedicated server again');
     await page.goto(`${th.url}/#/plugins`);
     await page.getByRole('heading', { name: /@warren\/docker-host/ }).waitFor();
     await shoot(page, 'plugins');
