@@ -423,22 +423,26 @@ import_image() {
   return $rc
 }
 
-# Smoke runs: each image must really start and serve before it is recorded.
+# Smoke runs: each image must really start and serve before it is recorded. A first start initialises
+# a database cluster; on a loaded 2-core machine (load 20 seen while tests and builds ran) Postgres's
+# initdb alone took over 30 s, and a failed smoke run discards an image that took minutes to build:
+# the waits are generous, the checks are the same.
 SMOKE=warren-test-smoke
+SMOKE_WAIT=${WARREN_TEST_SMOKE_WAIT:-180}
 smoke_cleanup() { docker rm -f -v "$SMOKE-web" "$SMOKE-postgres" "$SMOKE-mariadb" "$SMOKE-demo" >/dev/null 2>&1; }
 smoke_has() { local c=$1 want=$2; shift 2; docker exec "$c" "$@" 2>/dev/null | grep "$want" >/dev/null; }
 
 smoke_web() {
   try 'docker run web' docker run -d --name "$SMOKE-web" "${IMG_REF[web]}" || return 1
-  wait_for 15 smoke_has "$SMOKE-web" 'It works' wget -qO- http://127.0.0.1:8080/ ||
-    fail "web: no page on :8080 after 15 s" || return 1
+  wait_for "$SMOKE_WAIT" smoke_has "$SMOKE-web" 'It works' wget -qO- http://127.0.0.1:8080/ ||
+    fail "web: no page on :8080 after $SMOKE_WAIT s" || return 1
 }
 
 smoke_postgres() {
   try 'docker run postgres' docker run -d --name "$SMOKE-postgres" -e POSTGRES_PASSWORD=smoke -e POSTGRES_USER=smoke \
     -e POSTGRES_DB=smokedb "${IMG_REF[postgres]}" || return 1
-  wait_for 30 docker exec "$SMOKE-postgres" pg_isready -q -h 127.0.0.1 ||
-    fail "postgres: not ready after 30 s: $(docker logs "$SMOKE-postgres" 2>&1 | tail -n 3 | tr '\n' ' ')" || return 1
+  wait_for "$SMOKE_WAIT" docker exec "$SMOKE-postgres" pg_isready -q -h 127.0.0.1 ||
+    fail "postgres: not ready after $SMOKE_WAIT s: $(docker logs "$SMOKE-postgres" 2>&1 | tail -n 3 | tr '\n' ' ')" || return 1
   smoke_has "$SMOKE-postgres" '^smokedb$' env PGPASSWORD=smoke psql -h 127.0.0.1 -U smoke -d smokedb -tAc 'select current_database()' ||
     fail 'postgres: password login over TCP to POSTGRES_DB failed' || return 1
   ! docker exec -e PGPASSWORD=wrong "$SMOKE-postgres" psql -h 127.0.0.1 -U smoke -d smokedb -c 'select 1' >/dev/null 2>&1 ||
@@ -448,8 +452,8 @@ smoke_postgres() {
 smoke_mariadb() {
   try 'docker run mariadb' docker run -d --name "$SMOKE-mariadb" -e MARIADB_ROOT_PASSWORD=smoke -e MARIADB_DATABASE=smokedb \
     -e MARIADB_USER=app -e MARIADB_PASSWORD=apppw "${IMG_REF[mariadb]}" || return 1
-  wait_for 60 docker exec "$SMOKE-mariadb" healthcheck.sh ||
-    fail "mariadb: not healthy after 60 s: $(docker logs "$SMOKE-mariadb" 2>&1 | tail -n 3 | tr '\n' ' ')" || return 1
+  wait_for "$SMOKE_WAIT" docker exec "$SMOKE-mariadb" healthcheck.sh ||
+    fail "mariadb: not healthy after $SMOKE_WAIT s: $(docker logs "$SMOKE-mariadb" 2>&1 | tail -n 3 | tr '\n' ' ')" || return 1
   smoke_has "$SMOKE-mariadb" '^smokedb$' mariadb -h 127.0.0.1 -u app -papppw -N -B -e 'select database()' smokedb ||
     fail 'mariadb: MARIADB_USER cannot reach MARIADB_DATABASE over TCP' || return 1
   smoke_has "$SMOKE-mariadb" '^1$' mariadb -h 127.0.0.1 -u root -psmoke -N -B -e 'select 1' ||
@@ -464,7 +468,7 @@ smoke_demo() {
     if [ $db = postgres ]; then url=postgres://smoke:smoke@127.0.0.1:5432/smokedb; else url=mysql://app:apppw@127.0.0.1:3306/smokedb; fi
     docker rm -f "$SMOKE-demo" >/dev/null 2>&1
     try 'docker run demo' docker run -d --name "$SMOKE-demo" --network "container:$SMOKE-$db" -e DATABASE_URL="$url" "${IMG_REF[demo]}" || return 1
-    wait_for 15 smoke_has "$SMOKE-demo" 'database: smokedb' busybox wget -qO- http://127.0.0.1:8080/ ||
+    wait_for "$SMOKE_WAIT" smoke_has "$SMOKE-demo" 'database: smokedb' busybox wget -qO- http://127.0.0.1:8080/ ||
       fail "demo: page on :8080 does not show a connection to $db: $(docker exec "$SMOKE-demo" busybox wget -qO- http://127.0.0.1:8080/ 2>&1 | tr '\n' ' ')" || return 1
     smoke_has "$SMOKE-demo" 'connected: yes' busybox wget -qO- http://127.0.0.1:8080/cgi-bin/health ||
       fail "demo: /cgi-bin/health is not 200 with $db up" || return 1
