@@ -1,4 +1,4 @@
-export { rankDevices, rankTable } from './rank.js';
+export { placementOrder, rankDevices, rankTable, type PlacementOrder } from './rank.js';
 export { DeviceTable } from './table.js';
 export { ReservationLedger, type LedgerEntry, type LedgerObservation } from './ledger.js';
 export { parseRequirements, parseSnapshot } from './validate.js';

@@ -35,7 +35,7 @@ import {
 import { normalizeImageRef } from './platform.js';
 import { describeCurves, resolveSettings, type Settings } from './settings.js';
 import { suggestFixes } from './suggest.js';
-import { centsTable } from './row-scores.js';
+import { ageAt, centsTable } from './row-scores.js';
 import { DeviceTable } from './table.js';
 import type {
   Candidate,
@@ -201,7 +201,7 @@ export function rankTable(app: PlacementRequirements, table: DeviceTable, option
     const order = s.sorted();
     for (let k = 0; k < n; k++) {
       const i = order[k]!;
-      const d = s.snapshots[i]!;
+      const d = s.snapshot(i);
       measure(d, prepared, settings, mm);
       evaluated[k] = { candidate: candidates[k]!, device: d, memoryAvailable: mm.memoryAvailable, storageAvailable: mm.storageAvailable, memoryNeed: mm.memoryNeed, storageNeed: prepared.diskNeed };
     }
@@ -317,7 +317,7 @@ function scoreRows(
   // The app-independent parts, kept by the table for these settings: CPU + load + reliability in
   // hundredths, and the offline / stale / cordoned flags with their count.
   const staticCents = table.staticScores(settings);
-  const unavailable = table.unavailable(settings.freshnessLimitSeconds);
+  const unavailable = table.unavailable(settings.freshnessLimitSeconds, settings.now);
   const { cores: coresCol, memFree, storageFree } = table;
   const combo = table.combo;
   const ids = table.ids;
@@ -613,13 +613,22 @@ class Ranked {
     return list;
   }
 
+  /**
+   * Row i's snapshot as measure.ts and explain.ts read it: a device that gives its sample time gets the
+   * metrics age it had at the ranking's time.
+   */
+  snapshot(i: number): DeviceSnapshot {
+    const d = this.snapshots[i]!;
+    return d.sampledAtMs === undefined ? d : { ...d, metricsAgeSeconds: ageAt(d.sampledAtMs, this.settings.now) };
+  }
+
   /** The explained candidate of row i: measure and explain its snapshot, once. */
   explain(i: number): Candidate {
     if (this.explained === undefined) this.explained = new Array(this.cents.length);
     let c = this.explained[i];
     if (c === undefined) {
       const m = (this.measure ??= new Measure());
-      const d = this.snapshots[i]!;
+      const d = this.snapshot(i);
       measure(d, this.app, this.settings, m);
       c = explain(d, this.app, this.settings, m);
       this.explained[i] = c;

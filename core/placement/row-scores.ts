@@ -123,3 +123,21 @@ export function availabilityBits(online: number, age: number, cordoned: number, 
   }
   return f | (reasons << 8);
 }
+
+/**
+ * The metrics age in whole seconds at `now` of a sample taken at `sampledAtMs` (both ms since the
+ * epoch): what a snapshot's metricsAgeSeconds would say if it were taken at `now`; 0 for a sample
+ * stamped in the future.
+ */
+export function ageAt(sampledAtMs: number, now: number): number {
+  return Math.max(0, Math.round((now - sampledAtMs) / 1000));
+}
+
+/**
+ * A time before which a sample taken at `sampledAtMs` is surely no older than `limit` (its age, whole
+ * seconds, is at most floor(limit) while now − sampledAtMs < (floor(limit) + 0.5) s); 1 ms early, so
+ * that a rounding of the division never keeps a stale row fresh.
+ */
+export function staleFrom(sampledAtMs: number, limit: number): number {
+  return sampledAtMs + 1000 * Math.floor(limit) + 499;
+}

@@ -34,6 +34,8 @@ export interface Settings {
   weightSum: number;
   curves: Curves;
   freshnessLimitSeconds: number;
+  /** The ranking's time, ms since the epoch (ages of devices that give their sample time count to it). */
+  now: number;
   dedicatedMemory: Record<DatabaseEngine, number>;
   /** The shared server an install creates on a device that has none of the engine. */
   newPool: Record<DatabaseEngine, { memoryBytes: number; version?: string; extensions?: string[] }>;
@@ -72,6 +74,8 @@ export function resolveSettings(app: PlacementRequirements, options: PlacementOp
 
   const freshnessLimitSeconds = options.freshnessLimitSeconds ?? DEFAULT_FRESHNESS_LIMIT_SECONDS;
   if (!(freshnessLimitSeconds > 0)) details.push({ path: '/options/freshnessLimitSeconds', message: 'must be above 0' });
+  const now = options.now ?? Date.now();
+  if (!Number.isFinite(now)) details.push({ path: '/options/now', message: 'must be a finite time in ms since the epoch' });
 
   const dedicatedMemory = { ...DEFAULT_DEDICATED_MEMORY, ...options.dedicatedMemoryBytes };
   for (const [k, v] of Object.entries(dedicatedMemory)) {
@@ -92,7 +96,7 @@ export function resolveSettings(app: PlacementRequirements, options: PlacementOp
       details,
     });
   }
-  return { weights, weightSum, curves, freshnessLimitSeconds, dedicatedMemory, newPool };
+  return { weights, weightSum, curves, freshnessLimitSeconds, now, dedicatedMemory, newPool };
 }
 
 // Factors and references divide or scale a score, so they must be above 0; the scores given to unknown

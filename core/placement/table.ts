@@ -8,7 +8,7 @@
 // also keeps each row's DeviceSnapshot, by reference: explaining a candidate (reasons, criteria texts,
 // database plans) reads it, only when the candidate is read. Snapshots given to a table are treated as
 // immutable values: replace a device with upsert, never modify the object.
-import { availabilityBits, StaticScorer, staticKey } from './row-scores.js';
+import { ageAt, availabilityBits, StaticScorer, staticKey, staleFrom } from './row-scores.js';
 import type { Settings } from './settings.js';
 import type { DeviceSnapshot } from './types.js';
 
@@ -84,8 +84,15 @@ export class DeviceTable {
   private readonly rowOf = new Map<string, number>();
   online = new Uint8Array(0);
   cordoned = new Uint8Array(0);
-  /** Metrics age in seconds; NaN when there is no sample (null). */
+  /** Metrics age in seconds; NaN when there is no sample (null) or the row gives its sample time. */
   age = new F64(0);
+  /**
+   * When the row's newest sample was taken (sampledAtMs), NaN when the row gives its age instead: the
+   * age is then worked out at ranking time (ageAt), so that a kept row stays the same while time passes.
+   */
+  sampledAt = new F64(0);
+  /** Rows with a sample time. */
+  private sampledRows = 0;
   /** Cores, 0 when unknown or not positive (as the scores count them). */
   cores = new F64(0);
   /** Per-core score; NaN when unknown (null). */
@@ -151,6 +158,13 @@ export class DeviceTable {
   private staticCents = new Int32Array(0);
   private freshLimit = NaN;
   private availBits = new Uint16Array(0);
+  /**
+   * The flags hold for every ranking time in [freshFrom, freshUntil): rows with a sample time were
+   * judged at freshFrom, and none of the fresh ones turns stale before freshUntil (a stale one stays
+   * stale as time goes on).
+   */
+  private freshFrom = 0;
+  private freshUntil = Infinity;
 
   static from(devices: readonly DeviceSnapshot[]): DeviceTable {
     const t = new DeviceTable();
@@ -229,7 +243,9 @@ export class DeviceTable {
     if (i === undefined) return false;
     this.unlend();
     const last = this.size - 1;
+    if (this.sampledAt[i] === this.sampledAt[i]) this.sampledRows--;
     if (i !== last) this.move(last, i);
+    this.sampledAt[last] = NaN;
     this.rowOf.delete(id);
     this.ids.length = last;
     this.names.length = last;
@@ -273,13 +289,32 @@ export class DeviceTable {
     return this.staticCents;
   }
 
-  /** Every row's offline / stale beyond `limit` / cordoned flags, their count in bits 8+ (kept while the limit stays). */
-  unavailable(limit: number): Uint16Array {
-    if (!(this.freshLimit === limit)) {
-      for (let i = 0; i < this.size; i++) this.availBits[i] = availabilityBits(this.online[i]!, this.age[i]!, this.cordoned[i]!, limit);
-      this.freshLimit = limit;
-    }
+  /**
+   * Every row's offline / stale beyond `limit` / cordoned flags at time `now` (ms), their count in bits
+   * 8+: kept while the limit stays and, for rows with a sample time, until one of them turns stale.
+   */
+  unavailable(limit: number, now: number): Uint16Array {
+    if (this.freshLimit === limit && (this.sampledRows === 0 || (now >= this.freshFrom && now < this.freshUntil))) return this.availBits;
+    this.freshLimit = limit;
+    this.freshFrom = now;
+    this.freshUntil = Infinity;
+    for (let i = 0; i < this.size; i++) this.judgeFresh(i);
     return this.availBits;
+  }
+
+  /** Row i's availability flags at freshFrom under freshLimit; a fresh sampled row bounds freshUntil. */
+  private judgeFresh(i: number): void {
+    const limit = this.freshLimit;
+    const at = this.sampledAt[i]!;
+    let age = this.age[i]!;
+    if (at === at) {
+      age = ageAt(at, this.freshFrom);
+      if (age <= limit) {
+        const until = staleFrom(at, limit);
+        if (until < this.freshUntil) this.freshUntil = until;
+      }
+    }
+    this.availBits[i] = availabilityBits(this.online[i]!, age, this.cordoned[i]!, limit);
   }
 
   /**
@@ -350,7 +385,16 @@ export class DeviceTable {
     this.snapshots[i] = d;
     this.online[i] = d.online ? 1 : 0;
     this.cordoned[i] = d.cordoned ? 1 : 0;
-    this.age[i] = d.metricsAgeSeconds === null ? NaN : d.metricsAgeSeconds;
+    const at = d.sampledAtMs;
+    if (this.sampledAt[i] === this.sampledAt[i]) this.sampledRows--;
+    if (at !== undefined) {
+      this.sampledAt[i] = at;
+      this.age[i] = NaN;
+      this.sampledRows++;
+    } else {
+      this.sampledAt[i] = NaN;
+      this.age[i] = d.metricsAgeSeconds === null ? NaN : d.metricsAgeSeconds;
+    }
     this.cores[i] = d.cores > 0 ? d.cores : 0;
     this.perCore[i] = d.cpuScorePerCore === null ? NaN : d.cpuScorePerCore;
     this.memAvailable[i] = d.memory.availableBytes;
@@ -373,7 +417,7 @@ export class DeviceTable {
     free = d.storage.availableBytes - (d.storage.reserveBytes ?? 0) - sto;
     this.storageFree[i] = free > MAX ? MAX : free < -MAX ? -MAX : free;
     if (this.scorer !== null) this.staticCents[i] = this.scorer.row(this, i);
-    if (this.freshLimit === this.freshLimit) this.availBits[i] = availabilityBits(this.online[i]!, this.age[i]!, this.cordoned[i]!, this.freshLimit);
+    if (this.freshLimit === this.freshLimit) this.judgeFresh(i);
     // Most lists are empty or shared by many devices: an empty one needs no key at all.
     const platforms = d.platforms;
     const pkey = `${d.arch.length}:${d.arch}${listKey(platforms)}`;
@@ -444,7 +488,7 @@ export class DeviceTable {
 
   private columns(): (Float64Array | Int32Array | Uint16Array | Uint8Array)[] {
     return [
-      this.online, this.cordoned, this.age, this.cores, this.perCore, this.memAvailable, this.memReserve, this.storageAvailable, this.storageReserve,
+      this.online, this.cordoned, this.age, this.sampledAt, this.cores, this.perCore, this.memAvailable, this.memReserve, this.storageAvailable, this.storageReserve,
       this.load1, this.availability, this.reservedMemory, this.reservedStorage, this.platform, this.paths, this.ports, this.images, this.databases, this.combo,
       this.largestMemory, this.secondMemory, this.memFree, this.storageFree, this.staticCents, this.availBits,
     ];
@@ -470,6 +514,9 @@ export class DeviceTable {
     this.online = u8(this.online);
     this.cordoned = u8(this.cordoned);
     this.age = f(this.age);
+    const at = f(this.sampledAt);
+    at.fill(NaN, this.size);
+    this.sampledAt = at;
     this.cores = f(this.cores);
     this.perCore = f(this.perCore);
     this.memAvailable = f(this.memAvailable);

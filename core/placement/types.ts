@@ -64,8 +64,16 @@ export interface DeviceSnapshot {
   id: string;
   name: string;
   online: boolean;
-  /** Age of the newest metrics sample; null when there is none. */
+  /** Age of the newest metrics sample; null when there is none. Ignored when sampledAtMs is given. */
   metricsAgeSeconds: number | null;
+  /**
+   * When the newest metrics sample was taken (ms since the epoch), for a caller that keeps snapshots
+   * (the hub's kept table): the age is then worked out when ranking, max(0, round((now − sampledAtMs) /
+   * 1000)) seconds with `now` the ranking's PlacementOptions.now, and metricsAgeSeconds is not read
+   * (keep it constant, e.g. null, so that an unchanged device stays an unchanged snapshot). Snapshot
+   * files give metricsAgeSeconds instead.
+   */
+  sampledAtMs?: number;
   cordoned: boolean;
   /** `amd64`, `arm64`, `arm/v7`, ... (aliases such as `x86_64` and `aarch64` are accepted). */
   arch: string;
@@ -118,6 +126,12 @@ export interface PlacementOptions {
   curves?: CurveOverrides;
   /** Metrics older than this disqualify a device. Default 90. */
   freshnessLimitSeconds?: number;
+  /**
+   * The ranking's time (ms since the epoch; default Date.now()): the ages of devices that give their
+   * sample time (DeviceSnapshot.sampledAtMs) are counted to it. Devices that give metricsAgeSeconds do
+   * not depend on it.
+   */
+  now?: number;
   /** Memory a dedicated database server needs, per engine. Defaults: postgres 256 MiB, mariadb 384 MiB. */
   dedicatedMemoryBytes?: Partial<Record<DatabaseEngine, number>>;
   /**
