@@ -500,7 +500,12 @@ export class AppService {
     const databases = await this.ensureDatabases(appId, app.device!, catalogId, undefined, manifest);
     const spec = resolveStack(manifest, { inputs: { ...app.inputs, ...inputs }, secrets, databases, project: app.project, imageRewrites: this.opts.imageRewrites });
     spec.labels = { ...spec.labels, 'warren.app': appId };
-    await this.hostFor(app.device!).deployStack(spec, (e) => progress(e.message, e.fraction));
+    try {
+      await this.hostFor(app.device!).deployStack(spec, (e) => progress(e.message, e.fraction));
+    } finally {
+      // The deploy pulled images (also when it failed later): placement's next look at the device sees them.
+      await this.hub.services.devices?.refreshImages(app.device!).catch(() => {});
+    }
     return manifestText(manifest);
   }
 

@@ -107,6 +107,50 @@ interface Inventory {
   /** Device paths change with hardware, not with every app: probed less often. */
   devicePathsAt: number;
   stackImages: string[];
+  /**
+   * The engine's image listing: every ref its images answer to, normalized. Undefined while listing
+   * fails (or before it first answered): placement then asks the engine about an app's images one by
+   * one (hasImage), as it did before engines listed them.
+   */
+  imageRefs?: ReadonlySet<string>;
+  /** When the read of imageRefs started, to keep a newer one (read after a deploy) over an older refresh's. */
+  imagesAt: number;
+  /** stackImages and imageRefs, normalized and sorted: a placement row's images, one array kept as is. */
+  knownImages: string[];
+}
+
+/** An inventory's images as a placement row holds them. */
+function knownImagesOf(stackImages: readonly string[], imageRefs: ReadonlySet<string> | undefined): string[] {
+  return [...new Set([...stackImages.map((r) => normalizeImageRef(r)), ...(imageRefs ?? [])])].sort();
+}
+
+function sameSet(a: ReadonlySet<string> | undefined, b: ReadonlySet<string> | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.size !== b.size) return false;
+  for (const x of a) if (!b.has(x)) return false;
+  return true;
+}
+
+/**
+ * A row's images from the engine's listing, no engine call: all the device's images for the kept table
+ * (the inventory's array itself, so an unchanged row compares equal at once), else its stacks' images
+ * and those of `wanted` it holds. A `name:tag@digest` ref found by its digest is added as asked.
+ */
+function imagesListed(inv: Inventory, wanted: readonly string[], known: boolean): string[] {
+  const refs = inv.imageRefs!;
+  const found = wanted.filter((r) => listed(refs, r)).map((r) => normalizeImageRef(r));
+  if (known) return found.every((r) => refs.has(r)) ? inv.knownImages : [...new Set([...inv.knownImages, ...found])].sort();
+  return [...new Set([...inv.stackImages.map((r) => normalizeImageRef(r)), ...found])].sort();
+}
+
+/** Whether a listing holds `ref`; a `name:tag@digest` ref is found by its digest as the engine finds it. */
+function listed(refs: ReadonlySet<string>, ref: string): boolean {
+  const n = normalizeImageRef(ref);
+  if (refs.has(n)) return true;
+  const at = n.indexOf('@');
+  if (at < 0) return false;
+  const colon = n.lastIndexOf(':', at);
+  return colon > n.lastIndexOf('/', at) && refs.has(n.slice(0, colon) + n.slice(at));
 }
 
 const DEVICE_PATHS_MAX_AGE_MS = 10 * 60_000;
@@ -119,8 +163,8 @@ export class DeviceService {
   private readonly byInstance = new Map<string, string>();
   private readonly owner = 'devices';
   /**
-   * Image refs found present on each device by the image checks of placements (normalized), so that a
-   * device's row holds its known images, not one app's: ranking counts the app's images among them.
+   * For a device whose engine's listing fails: image refs found present by the image checks of
+   * placements (normalized), so that its row still holds its known images, not one app's.
    */
   private readonly knownImages = new Map<string, Set<string>>();
   /**
@@ -461,8 +505,9 @@ export class DeviceService {
       }
     };
     const pathsDue = !cached || Date.now() - cached.devicePathsAt >= DEVICE_PATHS_MAX_AGE_MS;
+    const startedAt = Date.now();
     const p = (async () => {
-      const [listeningPorts, devicePaths, stackImages] = await Promise.all([
+      const [listeningPorts, devicePaths, stackImages, imageRefs] = await Promise.all([
         part('listening ports', async (signal) => [...new Set((await host.listeningPorts(signal)).map((x) => `${x.port}/${x.protocol}`))].sort(), cached?.listeningPorts ?? []),
         pathsDue
           ? part(
@@ -474,16 +519,61 @@ export class DeviceService {
               cached?.devicePaths ?? [],
             )
           : cached.devicePaths,
-        part('stacks', async (signal) => [...new Set((await host.listStacks(signal)).flatMap((s) => s.services.map((v) => v.image)).filter(Boolean))].sort(), cached?.stackImages ?? []),
+        part('stacks', (signal) => this.stackImages(host, signal), cached?.stackImages ?? []),
+        part<ReadonlySet<string> | undefined>('images', (signal) => this.imageRefs(host, signal), undefined),
       ]);
       const now = Date.now();
-      const inv: Inventory = { at: now, listeningPorts, devicePaths, devicePathsAt: pathsDue ? now : cached!.devicePathsAt, stackImages };
+      // A listing read meanwhile (after a deploy) is newer than this refresh's.
+      const newer = this.inventories.get(id);
+      const images = newer && newer.imagesAt > startedAt ? { imageRefs: newer.imageRefs, imagesAt: newer.imagesAt } : { imageRefs, imagesAt: startedAt };
+      const inv: Inventory = {
+        at: now,
+        listeningPorts,
+        devicePaths,
+        devicePathsAt: pathsDue ? now : cached!.devicePathsAt,
+        stackImages,
+        ...images,
+        knownImages: cached && sameValue(cached.stackImages, stackImages) && sameSet(cached.imageRefs, images.imageRefs) ? cached!.knownImages : knownImagesOf(stackImages, images.imageRefs),
+      };
+      if (images.imageRefs) this.knownImages.delete(id);
       // A device removed while it was probed keeps no inventory.
       if (this.byInstance.has(instanceIds(id).engine)) this.inventories.set(id, inv);
       return inv;
     })().finally(() => this.probing.delete(id));
     this.probing.set(id, p);
     return p;
+  }
+
+  private async stackImages(host: ContainerHost, signal: AbortSignal): Promise<string[]> {
+    return [...new Set((await host.listStacks(signal)).flatMap((s) => s.services.map((v) => v.image)).filter(Boolean))].sort();
+  }
+
+  private async imageRefs(host: ContainerHost, signal: AbortSignal): Promise<ReadonlySet<string>> {
+    return new Set((await host.listImages(signal)).map((r) => normalizeImageRef(r)));
+  }
+
+  /**
+   * Reads the device's images and stacks again now (two engine calls, no helper container), for
+   * whoever just changed them through Warren (a deploy pulls): the next placement sees them without
+   * waiting for the inventory's next refresh. A device never probed waits for its first inventory.
+   */
+  async refreshImages(id: string): Promise<void> {
+    const host = this.containerHost(id);
+    if (!host || !this.inventories.has(id)) return;
+    const startedAt = Date.now();
+    const [stackImages, imageRefs] = await Promise.all([
+      withTimeout(INFO_TIMEOUT_MS, (signal) => this.stackImages(host, signal)).catch(() => undefined),
+      withTimeout(INFO_TIMEOUT_MS, (signal) => this.imageRefs(host, signal)).catch((err: unknown) => {
+        this.hub.logger.warn({ device: id, code: describeError(err).code }, `device ${id}: listing its images failed: ${describeError(err).message}`);
+        return undefined;
+      }),
+    ]);
+    const cached = this.inventories.get(id);
+    // Removed meanwhile, or a refresh that started later has answered.
+    if (!cached || cached.imagesAt > startedAt) return;
+    const stacks = stackImages ?? cached.stackImages;
+    const refs = imageRefs ?? cached.imageRefs;
+    this.inventories.set(id, { ...cached, stackImages: stacks, imageRefs: refs, imagesAt: imageRefs ? startedAt : cached.imagesAt, knownImages: knownImagesOf(stacks, refs) });
   }
 
   /**
@@ -532,12 +622,12 @@ export class DeviceService {
     return { devices, takenAt: new Date().toISOString() };
   }
 
-  private async deviceSnapshot(d: Device, wanted: string[], pools: { engine: string; version: string; extensions?: string[] }[] = [], known = false): Promise<DeviceSnapshot> {
-    const v = await this.view(d);
-    const polled = this.metrics.polled(d.id);
-    const f = polled?.figures ?? {};
-    const host = v.online ? this.containerHost(d.id) : undefined;
-    const inv = host ? await this.inventory(d.id, host) : this.inventories.get(d.id);
+  /**
+   * A row's images where the engine's listing is not known (it fails, or an offline device): each of
+   * `wanted` asked of the engine (hasImage), as before engines listed images. A ref whose check failed
+   * counts as absent; an offline device, checked for nothing, shows its stacks' images only.
+   */
+  private async imagesChecked(id: string, host: ContainerHost | undefined, inv: Inventory | undefined, wanted: string[], known: boolean): Promise<string[]> {
     const present = host
       ? await Promise.all(
           wanted.map((ref) =>
@@ -550,11 +640,9 @@ export class DeviceService {
       : [];
     let found = present.filter((x): x is string => !!x);
     if (known && host) {
-      // Each check answered updates what is known of the device. A ref whose check failed now counts as
-      // absent (as in snapshot()) but stays known; an offline device, checked for nothing, shows its
-      // stacks' images only, as in snapshot().
-      let set = this.knownImages.get(d.id);
-      if (!set) this.knownImages.set(d.id, (set = new Set()));
+      // Each check answered updates what is known of the device; a ref whose check failed stays known.
+      let set = this.knownImages.get(id);
+      if (!set) this.knownImages.set(id, (set = new Set()));
       const failed = new Set<string>();
       for (let k = 0; k < wanted.length; k++) {
         const ref = normalizeImageRef(wanted[k]!);
@@ -564,7 +652,16 @@ export class DeviceService {
       }
       found = failed.size === 0 ? [...set] : [...set].filter((r) => !failed.has(r));
     }
-    const images = [...new Set([...(inv?.stackImages ?? []), ...found].map((r) => normalizeImageRef(r)))].sort();
+    return [...new Set([...(inv?.stackImages ?? []), ...found].map((r) => normalizeImageRef(r)))].sort();
+  }
+
+  private async deviceSnapshot(d: Device, wanted: string[], pools: { engine: string; version: string; extensions?: string[] }[] = [], known = false): Promise<DeviceSnapshot> {
+    const v = await this.view(d);
+    const polled = this.metrics.polled(d.id);
+    const f = polled?.figures ?? {};
+    const host = v.online ? this.containerHost(d.id) : undefined;
+    const inv = host ? await this.inventory(d.id, host) : this.inventories.get(d.id);
+    const images = inv?.imageRefs && host ? imagesListed(inv, wanted, known) : await this.imagesChecked(d.id, host, inv, wanted, known);
     const reserve = d.reserve as { memoryBytes?: number; diskBytes?: number };
     const now = Date.now();
     // Placement judges free space on the filesystem apps write to: the root one, else the roomiest.

@@ -117,6 +117,13 @@ export interface ContainerHost {
   logs(project: string, opts?: LogOptions): AsyncIterable<LogLine>;
   pullImage(ref: string, onProgress?: OnProgress, signal?: AbortSignal): Promise<void>;
   hasImage(ref: string, signal?: AbortSignal): Promise<boolean>;
+  /**
+   * Every image on the device by the refs it answers to: each repo tag and repo digest as the engine
+   * names it (`nginx:1.25`, `docker.io/library/nginx:1.25`, `nginx@sha256:…`), in no particular order;
+   * untagged images have none. A ref `hasImage` finds by name is among them (Podman's `localhost/x:1`
+   * answers to `x:1` too). Compare through placement's normalizeImageRef. One engine call.
+   */
+  listImages(signal?: AbortSignal): Promise<string[]>;
   /** Every TCP/UDP listener on the device, Warren's or not. */
   listeningPorts(signal?: AbortSignal): Promise<ListeningPort[]>;
   hasDevicePath(path: string, signal?: AbortSignal): Promise<boolean>;

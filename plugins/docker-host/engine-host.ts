@@ -27,6 +27,7 @@ import {
   LABEL,
   LineSplitter,
   hasMemoryBreakdown,
+  imageRefs,
   memoryWithoutCache,
   networkName,
   parseListenerDump,
@@ -244,6 +245,13 @@ export class EngineHost implements ContainerHost, Closable {
   async hasImage(ref: string, signal?: AbortSignal): Promise<boolean> {
     return (await this.imageId(ref, signal)) !== undefined;
   }
+
+  async listImages(signal?: AbortSignal): Promise<string[]> {
+    return this.call('list images', async () => imageRefs(await this.docker.listImages({ abortSignal: signal }), { localAliases: this.shortNamesResolveLocally }));
+  }
+
+  /** Whether the engine resolves a short name `x` to a local `localhost/x` (Podman) before any registry. */
+  protected readonly shortNamesResolveLocally: boolean = false;
 
   protected async imageId(ref: string, signal?: AbortSignal): Promise<string | undefined> {
     return this.call(`inspect image ${ref}`, async () => {
@@ -785,9 +793,11 @@ export class EngineHost implements ContainerHost, Closable {
       const running = (await this.docker.listContainers({ abortSignal: signal })).filter((c) => !c.Labels?.[LABEL.helper]);
       const out = await Promise.all(
         running.map(async (c): Promise<ContainerStats | undefined> => {
+          // Aborted with the poll: a slow engine's stats otherwise outlive it. @types/dockerode omits
+          // the abortSignal that docker-modem honours.
           const s = (await this.docker
             .getContainer(c.Id)
-            .stats({ stream: false })
+            .stats({ stream: false, abortSignal: signal } as { stream: false })
             .catch((e: unknown) => (isGone(e) ? undefined : Promise.reject(e)))) as StatsLike | undefined;
           if (!s) return undefined;
           return {

@@ -551,6 +551,32 @@ export function splitTimestamp(line: string): { at?: string; line: string } {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Images
+
+/** An entry of `GET /images/json` (Docker and Podman's compatible API alike). */
+export interface ImageSummaryLike {
+  RepoTags?: string[] | null;
+  RepoDigests?: string[] | null;
+}
+
+/**
+ * The refs the listed images answer to: repo tags and repo digests, without the `<none>:<none>` and
+ * `<none>@<none>` that Docker 20.10 gives untagged images. With `localAliases` (Podman), an image
+ * named `localhost/x:1` also answers to `x:1`: Podman resolves a short name to the local image first.
+ */
+export function imageRefs(list: readonly ImageSummaryLike[], opts: { localAliases?: boolean } = {}): string[] {
+  const out = new Set<string>();
+  for (const img of list) {
+    for (const ref of [...(img.RepoTags ?? []), ...(img.RepoDigests ?? [])]) {
+      if (!ref || ref.startsWith('<none>')) continue;
+      out.add(ref);
+      if (opts.localAliases && ref.startsWith('localhost/')) out.add(ref.slice('localhost/'.length));
+    }
+  }
+  return [...out];
+}
+
+// ---------------------------------------------------------------------------------------------
 // Stats
 
 export interface StatsLike {

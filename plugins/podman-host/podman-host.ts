@@ -8,6 +8,8 @@ import { hasHealthcheck, inactiveFileFromMemoryStat, memoryCgroupDir, statusOf, 
 const LIBPOD = '/v4.0.0/libpod';
 
 export class PodmanHost extends EngineHost {
+  protected override readonly shortNamesResolveLocally = true;
+
   /** Calls a libpod endpoint through the same connection (socket, TLS or SSH) as the compatible API. */
   protected libpod<T>(method: 'GET' | 'POST', path: string, signal?: AbortSignal): Promise<T> {
     return new Promise<T>((resolve, reject) => {

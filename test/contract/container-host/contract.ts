@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { Test } from 'tap';
 import { WarrenError } from '../../../core/errors.js';
+import { normalizeImageRef } from '../../../core/placement/index.js';
 import type { Closable } from '../../../core/plugin/types.js';
 import type { StackSpec } from '../../../core/providers/compose.js';
 import type { ContainerHost, LogLine, ProgressEvent } from '../../../core/providers/container-host.js';
@@ -135,6 +136,18 @@ export function runContainerHostContract(
       t.equal(await host.hasImage('warren-test/absent:never'), false);
     });
 
+    await t.test('listImages names the images present by refs hasImage finds', async (t) => {
+      const refs = await host.listImages();
+      const normalized = new Set(refs.map((r) => normalizeImageRef(r)));
+      t.ok(normalized.has(normalizeImageRef(opts.image)), `${opts.image} among the ${refs.length} refs listed`);
+      t.notOk(normalized.has(normalizeImageRef('warren-test/absent:never')), 'an absent image is not listed');
+      t.notOk(refs.some((r) => r.includes('<none>')), 'no placeholder of an untagged image');
+      for (const r of refs.slice(0, 10)) t.equal(await host.hasImage(r), true, `hasImage finds the listed ${r}`);
+      const ac = new AbortController();
+      ac.abort();
+      await t.rejects(host.listImages(ac.signal), 'an aborted listing fails');
+    });
+
     await t.test('an invalid stack fails with every path and creates nothing', async (t) => {
       const bad = spec('x') as any;
       bad.project = invalidProject;
@@ -262,6 +275,23 @@ export function runContainerHostContract(
       t.equal(app?.memoryLimitBytes, 64 * 2 ** 20, 'the memory limit was applied');
       t.ok(app!.memoryBytes > 0 && app!.memoryBytes < 64 * 2 ** 20);
       t.ok(app!.cpuTotalNs > 0);
+    });
+
+    await t.test('container stats aborted mid-call settle at once, not when the engine answers', async (t) => {
+      // The engine's stats dominate a call (Docker waits for a second sample): abort halfway through one.
+      const begun = Date.now();
+      await host.containerStats!();
+      const halfway = Math.max(1, (Date.now() - begun) / 2);
+      const ac = new AbortController();
+      const order: string[] = [];
+      const aborted = host.containerStats!(ac.signal).then(
+        () => order.push('aborted call answered'),
+        () => order.push('aborted call failed'),
+      );
+      const whole = host.containerStats!().then(() => order.push('whole call answered'));
+      setTimeout(() => ac.abort(), halfway);
+      await Promise.all([aborted, whole]);
+      t.same(order, ['aborted call failed', 'whole call answered'], `aborted after ${halfway} ms`);
     });
 
     await t.test('exec follows a container that another client recreated, stopped or started', async (t) => {
