@@ -595,8 +595,9 @@ export class DeviceService {
 
   /**
    * The kept DeviceTable made to hold exactly `devices` (placementSnapshot's, with reservations applied):
-   * a device whose snapshot equals its row's keeps the row untouched; the rest are upserted, devices
-   * gone are removed. The table is current until the next call: rank it synchronously.
+   * a device whose snapshot equals its row's keeps the row untouched (its age aside when both give the
+   * same sample time: the table works the age out when ranking); the rest are upserted, devices gone
+   * are removed. The table is current until the next call: rank it synchronously.
    */
   keptTable(devices: readonly DeviceSnapshot[]): DeviceTable {
     const seen = new Set<string>();
@@ -604,7 +605,7 @@ export class DeviceService {
     for (const d of devices) {
       seen.add(d.id);
       const i = t.row(d.id);
-      if (i !== undefined && sameValue(t.snapshots[i], d)) continue;
+      if (i !== undefined && sameDevice(t.snapshots[i]!, d)) continue;
       t.upsert(d);
     }
     if (t.size !== seen.size) for (const id of t.ids.slice(0, t.size)) if (!seen.has(id)) t.remove(id);
@@ -674,6 +675,8 @@ export class DeviceService {
       name: d.name,
       online: v.online,
       metricsAgeSeconds: newest === undefined ? null : Math.max(0, Math.round((now - newest) / 1000)),
+      // For the kept table: a row keeps the sample's time, so it stays unchanged until a new sample.
+      ...(known && f.memory ? { sampledAtMs: f.memory.at } : {}),
       cordoned: d.cordoned,
       arch: v.arch ?? 'unknown',
       cores: f.cores?.count ?? v.engineInfo?.cpus ?? 1,
@@ -694,6 +697,21 @@ export class DeviceService {
       databases: pools.map((p) => ({ engine: p.engine, version: p.version, ...(p.extensions ? { extensions: p.extensions } : {}) })),
     };
   }
+}
+
+/** Two snapshots of a device equal as table rows: with the same sample time, their ages do not matter. */
+export function sameDevice(a: DeviceSnapshot, b: DeviceSnapshot): boolean {
+  if (a.sampledAtMs === undefined || a.sampledAtMs !== b.sampledAtMs) return sameValue(a, b);
+  const x = a as unknown as Record<string, unknown>;
+  const y = b as unknown as Record<string, unknown>;
+  let n = 0;
+  for (const k in x) {
+    if (x[k] === undefined || k === 'metricsAgeSeconds') continue;
+    n++;
+    if (!sameValue(x[k], y[k])) return false;
+  }
+  for (const k in y) if (y[k] !== undefined && k !== 'metricsAgeSeconds') n--;
+  return n === 0;
 }
 
 /** Deep equality of JSON values (snapshots): same keys with equal values, arrays in order. */

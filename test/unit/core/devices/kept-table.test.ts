@@ -54,3 +54,27 @@ t.test('sameValue compares snapshots as JSON would', async (t) => {
   t.notOk(sameValue([], {}));
   t.ok(sameValue(NaN, NaN));
 });
+
+t.test('rows that give their sample time are kept while no new sample comes, however old it gets', async (t) => {
+  const s = service();
+  const at = Date.now() - 20_000;
+  const a = device({ id: 'a', name: 'a', metricsAgeSeconds: 20, sampledAtMs: at });
+  const b = device({ id: 'b', name: 'b', metricsAgeSeconds: 20, sampledAtMs: at });
+  let table = s.keptTable([a, b]);
+  const v = table.version;
+  // A second placement with no new sample: each request works the ages out anew, seconds later.
+  table = s.keptTable([{ ...json(a), metricsAgeSeconds: 23 }, { ...json(b), metricsAgeSeconds: 24 }]);
+  t.equal(table.version, v, 'no row rewritten');
+  t.same(json(rankDevices(app(), table, { now: at + 24_000 })), json(rankDevices(app(), [{ ...a, metricsAgeSeconds: 24 }, { ...b, metricsAgeSeconds: 24 }])), 'ages judged at ranking time');
+  // A new sample on one device rewrites its row only; a figure changing with the same sample does too.
+  table = s.keptTable([{ ...a, sampledAtMs: at + 5_000 }, b]);
+  t.equal(table.version, v + 1, 'a new sample rewrites its row');
+  table = s.keptTable([{ ...a, sampledAtMs: at + 5_000 }, { ...b, cordoned: true }]);
+  t.equal(table.version, v + 2, 'so does any other change');
+  // Without a sample time the age is the row's: a new second is a new row, as before.
+  const c = device({ id: 'c', name: 'c', metricsAgeSeconds: 20 });
+  table = s.keptTable([{ ...a, sampledAtMs: at + 5_000 }, { ...b, cordoned: true }, c]);
+  const w = table.version;
+  table = s.keptTable([{ ...a, sampledAtMs: at + 5_000 }, { ...b, cordoned: true }, { ...c, metricsAgeSeconds: 21 }]);
+  t.equal(table.version, w + 1, 'a row without a sample time is rewritten when its age moves');
+});
