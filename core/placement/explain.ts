@@ -30,7 +30,7 @@ import {
 import { describeDeviceArch } from './platform.js';
 import type { Settings } from './settings.js';
 import type { Candidate, CriterionResult, DatabasePlan, DeviceSnapshot, Reason } from './types.js';
-import { formatAge, formatBytes } from './units.js';
+import { formatAge, formatBytes, shortfallText } from './units.js';
 
 function deductions(reserve: number, reserved: number, d: DeviceSnapshot, app: PreparedApp): string {
   let out = reserve > 0 ? `; after a ${bytesText(app, reserve)} device reserve` : '';
@@ -130,7 +130,7 @@ function reasonsFor(d: DeviceSnapshot, app: PreparedApp, s: Settings, m: Measure
   if (f & RAM) {
     reasons.push({
       code: 'RAM',
-      message: `RAM: needs ${app.memoryNeedText}, ${available} available (${sampled(d, app)}${deductions(d.memory.reserveBytes, m.reservedMemory, d, app)})`,
+      message: `RAM: needs ${app.memoryNeedText}, ${available} available (${sampled(d, app)}${shortfallText(m.memoryNeed, m.memoryAvailable)}${deductions(d.memory.reserveBytes, m.reservedMemory, d, app)})`,
     });
   }
   if (f & DATABASE) {
@@ -153,7 +153,7 @@ function reasonsFor(d: DeviceSnapshot, app: PreparedApp, s: Settings, m: Measure
   if (f & STORAGE) {
     reasons.push({
       code: 'STORAGE',
-      message: `Storage: needs ${app.diskNeedText}, ${formatBytes(Math.max(0, m.storageAvailable))} available (${sampled(d, app)}${deductions(m.storageReserve, m.reservedStorage, d, app)})`,
+      message: `Storage: needs ${app.diskNeedText}, ${formatBytes(Math.max(0, m.storageAvailable))} available (${sampled(d, app)}${shortfallText(app.diskNeed, m.storageAvailable)}${deductions(m.storageReserve, m.reservedStorage, d, app)})`,
     });
   }
   return reasons;

@@ -19,6 +19,7 @@ async function readJson(path: string, what: string): Promise<unknown> {
     return JSON.parse(text);
   } catch (e) {
     throw new WarrenError('WARREN_ERR_INVALID_INPUT', `${what} ${path} is not JSON: ${(e as Error).message}`, {
+      hint: `Check the file is complete JSON (a truncated or hand-edited file is the usual cause); \`warren devices snapshot > lab.json\` writes a fresh snapshot.`,
       details: [{ path: '/', message: (e as Error).message }],
       cause: e,
     });

@@ -102,6 +102,18 @@ export const normalizePlatform = memoize((raw) => {
 /** A device's architecture: bare `arm` keeps its unknown variant (see the file comment). */
 export const normalizeDeviceArch = memoize(canonical);
 
+// Architectures container engines build images for (Go's GOARCH values that OCI platforms use); a name
+// outside them is a typo or a foreign spelling, which would silently disqualify the device.
+const KNOWN_ARCHES = new Set([...Object.values(ARCH_ALIASES), 'ppc64', 'mips', 'mipsle', 'mips64', 'mips64le', 'loong64']);
+
+/** Is `raw` (any accepted spelling, `linux/` prefix and variant allowed) an architecture images are built for? */
+export function isKnownArch(raw: string): boolean {
+  const c = canonical(raw);
+  const slash = c.indexOf('/');
+  const arch = slash < 0 ? c : c.slice(0, slash);
+  return KNOWN_ARCHES.has(arch) && (slash < 0 || /^v\d+(\.\d+)?$/.test(c.slice(slash + 1)));
+}
+
 function variantNumber(p: string, slash: number): number {
   if (slash < 0) return -1;
   const n = Number.parseFloat(p.slice(slash + 2));

@@ -4,10 +4,17 @@ export const GiB = 1024 * MiB;
 /** Human bytes with one decimal: `512.0 MiB`, `2.0 GiB`, `3276.8 GiB` (GiB is the largest unit, as messages promise). */
 export function formatBytes(n: number): string {
   const a = Math.abs(n);
-  if (a >= GiB) return oneDecimal(n / GiB) + ' GiB';
-  if (a >= MiB) return oneDecimal(n / MiB) + ' MiB';
+  // A figure that rounds up to 1024.0 of a unit is written in the next one (1 GiB − 1 B is `1.0 GiB`,
+  // never `1024.0 MiB`).
+  if (a >= GiB - MiB / 20) return oneDecimal(n / GiB) + ' GiB';
+  if (a >= MiB - 1024 / 20) return oneDecimal(n / MiB) + ' MiB';
   if (a >= 1024) return oneDecimal(n / 1024) + ' KiB';
   return `${n} B`;
+}
+
+/** The shortfall, when `need` and `available` would print alike: `1.0 GiB, 1.0 GiB available` alone reads as a fit. */
+export function shortfallText(need: number, available: number): string {
+  return available < need && formatBytes(need) === formatBytes(Math.max(0, available)) ? `; ${need - Math.max(0, available)} B short` : '';
 }
 
 /** x.toFixed(1), without its cost for the common magnitudes (placement formats thousands of these). */

@@ -3,6 +3,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import semver from 'semver';
 import { WarrenError, type ErrorDetail } from '../errors.js';
+import { isKnownArch } from './platform.js';
 import { CRITERIA, type PlacementRequirements, type Snapshot } from './types.js';
 
 const bytes = { type: 'number', minimum: 0 } as const;
@@ -25,12 +26,12 @@ const deviceSchema = {
     memory: {
       type: 'object',
       required: ['availableBytes'],
-      properties: { totalBytes: bytes, availableBytes: { type: 'number' }, reserveBytes: { ...bytes, default: 0 } },
+      properties: { totalBytes: bytes, availableBytes: bytes, reserveBytes: { ...bytes, default: 0 } },
     },
     storage: {
       type: 'object',
       required: ['availableBytes'],
-      properties: { availableBytes: { type: 'number' }, reserveBytes: { ...bytes, default: 0 } },
+      properties: { availableBytes: bytes, reserveBytes: { ...bytes, default: 0 } },
     },
     load1: { type: ['number', 'null'], minimum: 0, default: null },
     availability7d: { type: ['number', 'null'], minimum: 0, maximum: 1, default: null },
@@ -42,8 +43,9 @@ const deviceSchema = {
       default: [],
       items: {
         type: 'object',
-        required: ['app'],
-        properties: { app: { type: 'string' }, memoryBytes: { ...bytes, default: 0 }, storageBytes: { ...bytes, default: 0 } },
+        // Both figures are required: a reservation that defaulted to 0 would hold nothing (issue #5's field list).
+        required: ['app', 'memoryBytes', 'storageBytes'],
+        properties: { app: { type: 'string' }, memoryBytes: bytes, storageBytes: bytes },
       },
     },
     databases: {
@@ -154,6 +156,14 @@ function checkPort(p: unknown, path: string, details: ErrorDetail[]): void {
   if (!(n >= 1 && n <= 65535)) details.push({ path, message: `"${String(p)}" is not a port like 53/udp or 8080/tcp` });
 }
 
+// `unknown` is what the hub writes for a device not probed yet: it ranks (and fails the architecture
+// check), where a misspelt name is an error in the file.
+function checkArch(a: string, path: string, details: ErrorDetail[]): void {
+  if (a !== 'unknown' && !isKnownArch(a)) {
+    details.push({ path, message: `"${a}" is not a known architecture; use amd64, arm64, arm/v7, arm/v6, 386, ppc64le, s390x, riscv64 (or unknown)` });
+  }
+}
+
 function fail(what: string, details: ErrorDetail[], hint: string): never {
   const shown = details.slice(0, 5).map((d) => `${d.path}: ${d.message}`).join('; ');
   const more = details.length > 5 ? ` (and ${details.length - 5} more)` : '';
@@ -184,15 +194,25 @@ export function parseSnapshot(json: unknown): Snapshot {
     const flagged = new Set(details.map((d) => d.path));
     details.push(...toDetails(validate.errors, '').filter((d) => !flagged.has(d.path)));
   }
-  if (details.length === 0) {
-    const snapshot = data as Snapshot;
+  // The checks the schema cannot express run even when it found errors, so that every error is reported
+  // at once; each looks only at values of the right type.
+  const devices = (data as { devices?: unknown })?.devices;
+  if (Array.isArray(devices)) {
     const ids = new Map<string, number>();
-    snapshot.devices.forEach((d, i) => {
-      const first = ids.get(d.id);
-      if (first !== undefined) details.push({ path: `/devices/${i}/id`, message: `duplicate id "${d.id}" (also /devices/${first}/id)` });
-      else ids.set(d.id, i);
-      d.listeningPorts.forEach((p, j) => checkPort(p, `/devices/${i}/listeningPorts/${j}`, details));
-      d.listeningPorts = d.listeningPorts.map(String);
+    devices.forEach((raw, i) => {
+      if (raw === null || typeof raw !== 'object') return;
+      const d = raw as { id?: unknown; arch?: unknown; platforms?: unknown; listeningPorts?: unknown };
+      if (typeof d.id === 'string') {
+        const first = ids.get(d.id);
+        if (first !== undefined) details.push({ path: `/devices/${i}/id`, message: `duplicate id "${d.id}" (also /devices/${first}/id)` });
+        else ids.set(d.id, i);
+      }
+      if (typeof d.arch === 'string' && d.arch !== '') checkArch(d.arch, `/devices/${i}/arch`, details);
+      if (Array.isArray(d.platforms)) d.platforms.forEach((p, j) => typeof p === 'string' && checkArch(p, `/devices/${i}/platforms/${j}`, details));
+      if (Array.isArray(d.listeningPorts)) {
+        d.listeningPorts.forEach((p, j) => (typeof p === 'string' || typeof p === 'number') && checkPort(p, `/devices/${i}/listeningPorts/${j}`, details));
+        if (details.length === 0) d.listeningPorts = d.listeningPorts.map(String);
+      }
     });
   }
   if (details.length > 0) {
@@ -210,6 +230,7 @@ export function parseRequirements(json: unknown): PlacementRequirements {
     const r = data as unknown as PlacementRequirements & { devicePaths: (string | { path: string; optional?: boolean })[]; ports: (string | number)[] };
     r.devicePaths = r.devicePaths.map((p) => (typeof p === 'string' ? { path: p } : p));
     r.ports.forEach((p, i) => checkPort(p, `/ports/${i}`, details));
+    (r.architectures ?? []).forEach((a, i) => isKnownArch(a) || details.push({ path: `/architectures/${i}`, message: `"${a}" is not a known architecture` }));
     r.ports = r.ports.map(String);
     (r.databases ?? []).forEach((db, i) => {
       if (db.versions !== undefined && semver.validRange(db.versions) === null) {

@@ -44,8 +44,16 @@ t.test('every error in a bad snapshot is reported with its path', async (t) => {
   t.equal(e.code, 'WARREN_ERR_INVALID_INPUT');
   t.same(
     e.details!.map((d) => d.path),
-    ['/devices/0/online', '/devices/1/memory/availableBytes', '/devices/2/availability7d', '/devices/5/reservations/0/app'],
-    'schema errors first, all of them',
+    [
+      '/devices/0/online',
+      '/devices/1/memory/availableBytes',
+      '/devices/2/availability7d',
+      '/devices/5/reservations/0/app',
+      '/devices/5/reservations/0/storageBytes',
+      '/devices/3/listeningPorts/2',
+      '/devices/4/id',
+    ],
+    'schema errors first, then the port and duplicate-id checks: all of them at once',
   );
   t.match(e.message, /\/devices\/0\/online: is required/);
 });
@@ -96,8 +104,8 @@ t.test('unusual but valid snapshots rank without NaN, Infinity or a crash', asyn
     'zero cores with a load': { ...base, cores: 0, load1: 3 },
     'null availability, load and per-core score': { ...base, availability7d: null, load1: null, cpuScorePerCore: null },
     'huge figures': { ...base, cores: 1e9, cpuScorePerCore: 1e300, load1: 1e300, memory: { availableBytes: 1.7e308, reserveBytes: 0 }, storage: { availableBytes: 1.7e308 } },
-    'negative available memory': { ...base, memory: { availableBytes: -5 } },
     'an age of centuries': { ...base, metricsAgeSeconds: 1e12 },
+    'an architecture not probed yet (the hub writes unknown)': { ...base, arch: 'unknown' },
   };
   for (const [name, d] of Object.entries(cases)) {
     const result = rankDevices(need, parseSnapshot({ devices: [d] }).devices);
@@ -126,6 +134,8 @@ t.test('invalid snapshots name every bad field with its JSON path', async (t) =>
     ['availability above 1', { devices: [{ ...base, availability7d: 1.5 }] }, ['/devices/0/availability7d']],
     ['a pool version as a number', { devices: [{ ...base, databases: [{ engine: 'postgres', version: 16 }] }] }, ['/devices/0/databases/0/version']],
     ['a key with a slash', { devices: [{ ...base, memory: { availableBytes: 1, 'a/b': JSON.parse('1e999') } }] }, ['/devices/0/memory/a~1b']],
+    ['negative bytes (issue #5: a malformed snapshot, not "no memory")', { devices: [{ ...base, memory: { availableBytes: -5 }, storage: { availableBytes: -1 } }] }, ['/devices/0/memory/availableBytes', '/devices/0/storage/availableBytes']],
+    ['an unknown architecture, with a schema error beside it', { devices: [{ ...base, arch: 'pdp11', platforms: ['arm/v7', 'armv7x'], cores: -1 }] }, ['/devices/0/cores', '/devices/0/arch', '/devices/0/platforms/1']],
   ];
   for (const [name, input, paths] of cases) {
     const e = errorOf(() => parseSnapshot(input));
