@@ -93,7 +93,7 @@ export function rankTable(app: PlacementRequirements, table: DeviceTable, option
   const prepared = prepareApp(app, settings);
   const n = table.size;
   const s = new Ranked(table, prepared, settings);
-  const { headroom, cents } = s;
+  const { cents } = s;
 
   // Each distinct list, judged once.
   const platformRuns = judge(table.platforms.values, prepared.platforms === null ? () => 1 : (p) => (runsPlatform(p, prepared) ? 1 : 0));
@@ -184,13 +184,14 @@ export function rankTable(app: PlacementRequirements, table: DeviceTable, option
   let suggestions: PlacementResult['suggestions'] = [];
   let tieBreak: string | null = null;
   if (best >= 0) {
-    const warning = largestAppWarning(ids, best, headroom[best]!, pass);
+    const warning = largestAppWarning(ids, best, s.headroomOf(best), pass);
     if (warning) warnings.push(warning);
     // The runner-up is the next in the order (the best eligible row after `best`); a tie is an equal total.
     if (second >= 0 && cents[second] === cents[best]) {
       let tied = 0;
       for (let i = 0; i < n; i++) if (cents[i] === cents[best]) tied++;
-      tieBreak = describeTieBreak(ids[best]!, ids[second]!, tied, cents[best]! / 100, s.headroom, s.images, best, second);
+      const headroom = Float64Array.of(s.headroomOf(best), s.headroomOf(second));
+      tieBreak = describeTieBreak(ids[best]!, ids[second]!, tied, cents[best]! / 100, headroom, Uint32Array.of(s.imagesOf(best), s.imagesOf(second)), 0, 1);
     }
   } else if (n === 0) {
     warnings.push({ code: 'NO_DEVICES', message: 'There are no devices to rank: the inventory (or snapshot) is empty.' });
@@ -292,7 +293,7 @@ function scoreRows(
   const reasonBuckets = REASON_BUCKETS;
   const settings = s.settings;
   const { comboFlags, comboReasons, comboImages, comboDedicated, ownMemory } = judged;
-  const { headroom, images, cents, totalCounts, reasonCounts } = s;
+  const { cents, totalCounts, reasonCounts } = s;
   let counted = true;
   // The three largest figures of RAM available on devices that could take an app at all, with their
   // rows, for the largest-app warning (which leaves out at most two rows: the app's home and the best).
@@ -320,7 +321,6 @@ function scoreRows(
   const unavailable = table.unavailable(settings.freshnessLimitSeconds, settings.now);
   const { cores: coresCol, memFree, storageFree } = table;
   const combo = table.combo;
-  const ids = table.ids;
   // The memory need of each combination (the app plus the database servers it would bring), clamped
   // finite as measure.ts does, and the RAM score's denominator.
   const combos = comboDedicated.length;
@@ -376,9 +376,6 @@ function scoreRows(
       f |= fDatabase;
       reasons++;
     }
-    let room = memAvail - memoryNeed;
-    room = room > MAX ? MAX : room < -MAX ? -MAX : room;
-    headroom[i] = room;
     if ((f & fUnavailable) === 0 && memAvail > a3) {
       if (memAvail > a1) {
         a3 = a2;
@@ -397,7 +394,6 @@ function scoreRows(
         r3 = i;
       }
     }
-    images[i] = comboImages[k]!;
     if (f === 0) {
       // Only eligible rows have a total (a disqualified one is null, and ordered by its reasons).
       // Each score is round1(100·clamp01(v)) = Math.round(10·(100·clamp01(v)))/10, so its tenths index
@@ -426,10 +422,10 @@ function scoreRows(
       if (cc > maxCents) maxCents = cc;
       // Most rows total less than the runner-up: one comparison, no call.
       if (cc >= secondCents) {
-        if (best < 0 || before(i, best, cents, headroom, images, ids)) {
+        if (best < 0 || s.before(i, best)) {
           second = best;
           best = i;
-        } else if (second < 0 || before(i, second, cents, headroom, images, ids)) second = i;
+        } else if (second < 0 || s.before(i, second)) second = i;
         secondCents = second < 0 ? -Infinity : cents[second]!;
       }
     } else {
@@ -468,14 +464,12 @@ function judge<T>(values: readonly T[], fn: (v: T) => number): Int32Array {
 }
 
 /**
- * Scratch columns of the latest ranking (see Ranked): the pass writes 10,000 rows into memory written
- * before instead of fresh memory (several times cheaper). scratchGen numbers the rankings; histGen is
- * the ranking whose counts the histograms hold (0: none yet, all zero; -1: used, to be cleared).
+ * The histograms of the order's counting sort, counted by the latest ranking's pass (see Ranked).
+ * scratchGen numbers the rankings; histGen is the ranking whose counts the histograms hold (0: none
+ * yet, all zero; -1: used, to be cleared).
  */
 let scratchGen = 0;
 let histGen = 0;
-let scratchHeadroom = new Float64Array(0);
-let scratchImages = new Uint32Array(0);
 const SCRATCH_TOTALS = new Int32Array(TOTAL_BUCKETS);
 const SCRATCH_REASONS = new Int32Array(REASON_BUCKETS);
 
@@ -488,16 +482,14 @@ class Ranked {
    */
   readonly cents: Int32Array;
   /**
-   * RAM headroom and images present per row, and rows per total in hundredths (eligible rows) and per
-   * reason count (the others) for the counting sort of the order: written by the pass into the
-   * module's scratch columns (memory written before, kept warm, instead of fresh memory each ranking),
-   * valid while this is the latest ranking (gen === scratchGen; the histograms while histGen === gen).
-   * Otherwise headroomOf / imagesOf work a row's figures out again, from the table's free RAM and
-   * combination columns as they were when ranked (the table copies them before its next change, as it
-   * does the ids), and the order counts its histograms again from the totals.
+   * Rows per total in hundredths (eligible rows) and per reason count (the others) for the counting
+   * sort of the order: counted by the pass into the module's histograms, valid while histGen === gen;
+   * otherwise the order counts them again from the totals. RAM headroom and images present are not
+   * kept per row: headroomOf / imagesOf work them out from the table's free RAM and combination columns
+   * as ranked (the table copies them before its next change) and the combinations' figures, for the
+   * few rows that need them (ties in the order, the candidates read); the pass writes two columns
+   * (120 kB for 10,000 rows) fewer.
    */
-  readonly headroom: Float64Array;
-  readonly images: Uint32Array;
   readonly totalCounts: Int32Array;
   readonly reasonCounts: Int32Array;
   readonly gen: number;
@@ -532,12 +524,6 @@ class Ranked {
     // The totals are handed out (placementOrder): their own array.
     this.cents = new Int32Array(n);
     this.gen = ++scratchGen;
-    if (scratchHeadroom.length < n) {
-      scratchHeadroom = new Float64Array(n);
-      scratchImages = new Uint32Array(n);
-    }
-    this.headroom = scratchHeadroom;
-    this.images = scratchImages;
     if (histGen !== 0) {
       SCRATCH_TOTALS.fill(0);
       SCRATCH_REASONS.fill(0);
@@ -558,7 +544,6 @@ class Ranked {
 
   /** RAM left on row i after this app (and the database servers it would bring), clamped finite. */
   headroomOf(i: number): number {
-    if (this.gen === scratchGen) return this.headroom[i]!;
     const o = this.own === undefined ? undefined : this.own.get(i);
     const room = (o === undefined ? this.memFree[i]! : o[0]) - this.comboNeed[this.combo[i]!]!;
     return room > MAX ? MAX : room < -MAX ? -MAX : room;
@@ -566,25 +551,26 @@ class Ranked {
 
   /** How many of the app's images row i has. */
   imagesOf(i: number): number {
-    return this.gen === scratchGen ? this.images[i]! : this.comboImages[this.combo[i]!]!;
+    return this.comboImages[this.combo[i]!]!;
+  }
+
+  /** Does eligible row i come before eligible row j: higher total, RAM headroom, images present, then lower id. */
+  before(i: number, j: number): boolean {
+    const cents = this.cents;
+    if (cents[i] !== cents[j]) return cents[i]! > cents[j]!;
+    const hi = this.headroomOf(i);
+    const hj = this.headroomOf(j);
+    if (hi !== hj) return hi > hj;
+    const mi = this.imagesOf(i);
+    const mj = this.imagesOf(j);
+    if (mi !== mj) return mi > mj;
+    return this.ids[i]! < this.ids[j]!;
   }
 
   /** The full order, best first (sorted on first use). */
   sorted(): Int32Array {
     if (this.order !== undefined) return this.order;
     const n = this.cents.length;
-    // Headroom and images of the rows: this ranking's columns while they are the latest, else copies
-    // worked out again (the order needs them for rows that share a total only; most rows do).
-    let headroom = this.headroom;
-    let images = this.images;
-    if (this.gen !== scratchGen) {
-      headroom = new Float64Array(n);
-      images = new Uint32Array(n);
-      for (let i = 0; i < n; i++) {
-        headroom[i] = this.headroomOf(i);
-        images[i] = this.imagesOf(i);
-      }
-    }
     if (this.counted) {
       if (histGen !== this.gen) {
         // The histograms were counted over by a later ranking or used: count them again.
@@ -601,8 +587,8 @@ class Ranked {
       }
       // countedOrder turns the counts into positions: they are no one's counts any more.
       histGen = -1;
-      this.order = countedOrder(n, this.cents, this.minCents, this.maxCents, SCRATCH_TOTALS, SCRATCH_REASONS, headroom, images, this.byId);
-    } else this.order = sortOrder(n, this.cents, this.minCents, this.maxCents, this.maxReasons, headroom, images, this.byId);
+      this.order = countedOrder(n, this.cents, this.minCents, this.maxCents, SCRATCH_TOTALS, SCRATCH_REASONS, this, this.byId);
+    } else this.order = sortOrder(n, this.cents, this.minCents, this.maxCents, this.maxReasons, this, this.byId);
     return this.order;
   }
 
@@ -698,14 +684,6 @@ class LazyCandidate implements Candidate {
   }
 }
 
-/** Does eligible device i come before eligible device j: higher total, RAM headroom, images present, then lower id. */
-function before(i: number, j: number, cents: Int32Array, headroom: Float64Array, images: Uint32Array, ids: readonly string[]): boolean {
-  if (cents[i] !== cents[j]) return cents[i]! > cents[j]!;
-  if (headroom[i] !== headroom[j]) return headroom[i]! > headroom[j]!;
-  if (images[i] !== images[j]) return images[i]! > images[j]!;
-  return ids[i]! < ids[j]!;
-}
-
 /**
  * Best first: eligible by total, RAM headroom, images present, id; then disqualified by fewest reasons,
  * then id. A total order, so the result does not depend on the input order. Rows are taken in id
@@ -719,8 +697,7 @@ function sortOrder(
   minCents: number,
   maxCents: number,
   maxReasons: number,
-  headroom: Float64Array,
-  images: Uint32Array,
+  ranked: Ranked,
   byId: Int32Array,
 ): Int32Array {
   const key = new Int32Array(n);
@@ -745,7 +722,7 @@ function sortOrder(
   for (let k = 0; k < span; k++) {
     const a = start[k]!;
     const b = start[k + 1]!;
-    if (b - a >= 2) sortGroup(order, a, b, headroom, images);
+    if (b - a >= 2) sortGroup(order, a, b, ranked);
   }
   return order;
 }
@@ -763,8 +740,7 @@ function countedOrder(
   maxCents: number,
   totalCounts: Int32Array,
   reasonCounts: Int32Array,
-  headroom: Float64Array,
-  images: Uint32Array,
+  ranked: Ranked,
   byId: Int32Array,
 ): Int32Array {
   // Only totals minCents..maxCents were counted (none when no row is eligible).
@@ -790,35 +766,49 @@ function countedOrder(
   let a = 0;
   for (let c = maxCents; c >= minCents; c--) {
     const b = totalCounts[c]!;
-    if (b - a >= 2) sortGroup(order, a, b, headroom, images);
+    if (b - a >= 2) sortGroup(order, a, b, ranked);
     a = b;
   }
   return order;
 }
 
+/** Headroom, images present and row of each member of a small group being sorted. */
+const GROUP_ROOM = new Float64Array(32);
+const GROUP_IMAGES = new Uint32Array(32);
+const GROUP_ROWS = new Int32Array(32);
+
 /** Sort order[a..b) by headroom, then images present, descending, keeping the order of equals. */
-function sortGroup(order: Int32Array, a: number, b: number, headroom: Float64Array, images: Uint32Array): void {
-  if (b - a <= 32) {
-    // Insertion sort: groups are small; moving only past strictly worse entries keeps it stable.
-    for (let x = a + 1; x < b; x++) {
-      const i = order[x]!;
+function sortGroup(order: Int32Array, a: number, b: number, ranked: Ranked): void {
+  const len = b - a;
+  if (len <= 32) {
+    // Insertion sort over the members' figures, worked out once each: groups are small; moving only
+    // past strictly worse entries keeps it stable.
+    const room = GROUP_ROOM;
+    const images = GROUP_IMAGES;
+    const rows = GROUP_ROWS;
+    for (let x = 0; x < len; x++) {
+      const i = order[a + x]!;
+      const h = ranked.headroomOf(i);
+      const m = ranked.imagesOf(i);
       let y = x - 1;
-      while (y >= a && worse(order[y]!, i, headroom, images)) {
-        order[y + 1] = order[y]!;
+      while (y >= 0 && (room[y]! < h || (room[y] === h && images[y]! < m))) {
+        room[y + 1] = room[y]!;
+        images[y + 1] = images[y]!;
+        rows[y + 1] = rows[y]!;
         y--;
       }
-      order[y + 1] = i;
+      room[y + 1] = h;
+      images[y + 1] = m;
+      rows[y + 1] = i;
     }
+    for (let x = 0; x < len; x++) order[a + x] = rows[x]!;
     return;
   }
   const group = Array.from(order.subarray(a, b));
-  group.sort((i, j) => (headroom[i] !== headroom[j] ? headroom[j]! - headroom[i]! : images[j]! - images[i]!));
+  const room = new Map<number, number>();
+  for (const i of group) room.set(i, ranked.headroomOf(i));
+  group.sort((i, j) => (room.get(i) !== room.get(j) ? room.get(j)! - room.get(i)! : ranked.imagesOf(j) - ranked.imagesOf(i)));
   order.set(group, a);
-}
-
-/** Within equal totals: does j have less RAM headroom, or equal headroom and fewer images, than i? */
-function worse(j: number, i: number, headroom: Float64Array, images: Uint32Array): boolean {
-  return headroom[j]! < headroom[i]! || (headroom[j] === headroom[i] && images[j]! < images[i]!);
 }
 
 /**
