@@ -130,7 +130,7 @@ function reasonsFor(d: DeviceSnapshot, app: PreparedApp, s: Settings, m: Measure
   if (f & RAM) {
     reasons.push({
       code: 'RAM',
-      message: `RAM: needs ${app.memoryNeedText}, ${available} available (${sampled(d, app)}${shortfallText(m.memoryNeed, m.memoryAvailable)}${deductions(d.memory.reserveBytes, m.reservedMemory, d, app)})`,
+      message: `RAM: needs ${app.memoryNeedText}, ${available} available (${sampled(d, app)}${shortfallText(app.memoryNeed, m.memoryAvailable)}${deductions(d.memory.reserveBytes, m.reservedMemory, d, app)})`,
     });
   }
   if (f & DATABASE) {
