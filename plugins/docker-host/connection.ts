@@ -73,8 +73,10 @@ class SshTunnel {
   private ready?: Promise<SshClient>;
   private closed = false;
   private open = 0;
-  /** Lowered when sshd refuses a channel below our own limit (its MaxSessions is smaller). */
+  /** Lowered when sshd refuses a channel below our own limit (its MaxSessions is smaller); back to the default on a new connection. */
   private limit = SSH_MAX_SESSIONS;
+  /** Closes one channel kept idle for reuse, if there is one (set by the HTTP agent that pools them). */
+  reclaimIdle?: () => void;
   private readonly waiters: (() => void)[] = [];
 
   constructor(
@@ -91,6 +93,8 @@ class SshTunnel {
     if (this.ready) return this.ready;
     const client = new SshClient();
     this.client = client;
+    // A new connection may be to a restarted or reconfigured sshd: what the last one refused says nothing about it.
+    this.limit = SSH_MAX_SESSIONS;
     this.ready = new Promise<SshClient>((resolve, reject) => {
       client.once('ready', () => resolve(client));
       client.once('error', (err) => {
@@ -156,18 +160,23 @@ class SshTunnel {
       if (this.open >= this.limit) {
         const left = deadline - Date.now();
         if (left <= 0) throw this.exhausted();
+        // A channel kept idle for reuse holds a session that a request waiting here cannot use:
+        // close one, and its session is this request's once sshd confirms the close.
+        this.reclaimIdle?.();
         await this.slotFreed(Math.min(left, 1000));
         continue;
       }
-      const client = await this.connect();
+      // The slot is taken before anything is awaited: requests made in the same tick (a poll's
+      // concurrent calls) would otherwise all see it free and open more channels than sshd allows.
       this.open++;
       let ch: ClientChannel;
       try {
-        ch = await this.openOn(client, deadline);
+        ch = await this.openOn(await this.connect(), deadline);
       } catch (e) {
-        this.open--;
-        // sshd refused the session because its own MaxSessions is lower than ours: wait for one of
-        // ours to close and try again, as long as some are open and the wait allows.
+        this.release();
+        // sshd refused the session because its own MaxSessions is lower than ours (or it has not
+        // yet let go of a session we closed): wait for one of ours to close and try again, as long
+        // as some are open and the wait allows. The lower limit holds for this connection only.
         if (OPEN_REFUSED.test((e as Error).message ?? '') && this.open > 0 && Date.now() < deadline) {
           this.limit = Math.max(1, this.open);
           continue;
@@ -316,8 +325,9 @@ export function openConnection(c: ConnectionConfig): EngineConnection {
         if (ch.incoming?.state !== 'open' || ch.outgoing?.state !== 'open') return false;
         if (!keepSocketAlive(socket)) return false;
         const drop = () => {
-          socket.emit('agentRemove');
+          // Ended first: the agent takes a socket out of its free list only once it is no longer writable.
           ch.destroy();
+          socket.emit('agentRemove');
         };
         const onData = () => undefined;
         socket.on('data', onData);
@@ -330,10 +340,28 @@ export function openConnection(c: ConnectionConfig): EngineConnection {
         });
         return true;
       };
+      // A request waiting for a session takes one from the idle pool: the oldest idle channel closes.
+      tunnel.reclaimIdle = () => {
+        const free = (agent as unknown as { freeSockets: Record<string, Duplex[] | undefined> }).freeSockets;
+        for (const list of Object.values(free)) {
+          const idle = list?.[0];
+          if (!idle) continue;
+          // Ended first: the agent takes a socket out of its free list only once it is no longer writable.
+          idle.destroy();
+          idle.emit('agentRemove');
+          return;
+        }
+      };
       const reuseSocket = agent.reuseSocket.bind(agent);
       agent.reuseSocket = (socket, req) => {
         socket.emit('agentReuse');
         reuseSocket(socket, req);
+        // Never expected (a closed channel leaves the pool), but if one is handed out anyway its request
+        // must fail: ssh2 swallows the error of a write to an ended channel, and the request would hang.
+        const ch = socket as unknown as ChannelState;
+        if (ch.incoming?.state !== 'open' || ch.outgoing?.state !== 'open') {
+          process.nextTick(() => socket.emit('error', Object.assign(new Error('the SSH channel is closed'), { code: 'EPIPE' })));
+        }
       };
       const docker = new Docker({ protocol: 'http', host: 'engine.ssh', port: 80, agent } as Docker.DockerOptions);
       return {
