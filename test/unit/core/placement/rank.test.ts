@@ -53,7 +53,7 @@ t.test('hard requirements: each case disqualifies with its code, or not at all',
       app: { memoryBytes: 2 * GiB },
       device: { memory: { availableBytes: 2 * GiB - 1 } },
       expect: ['RAM'],
-      message: /^RAM: needs 2\.0 GiB, 2\.0 GiB available \(sampled 10 s ago\)$/,
+      message: /^RAM: needs 2\.0 GiB, 2\.0 GiB available \(sampled 10 s ago; 1 B short\)$/,
     },
     {
       name: 'RAM after the device reserve',
