@@ -2,7 +2,7 @@
 // TCP+TLS + node_exporter), and what the placement snapshot costs with fresh probes (helper containers)
 // against a cached one. Devices are polled in turn, round after round, so machine noise hits all alike.
 // Run: npx tsx bench/device-poll.ts [rounds]      (needs: sudo bash scripts/test-env.sh up)
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configFromEnv } from '../core/config.js';
@@ -10,14 +10,11 @@ import { DevicesFeature } from '../core/devices/index.js';
 import { Hub } from '../core/hub.js';
 import { createLogger } from '../core/log.js';
 import { readState } from '../test/helpers/services.js';
+import { testDeviceInputs } from './test-devices.js';
 
 const ROUNDS = Number(process.argv[2] ?? 15);
 const state = readState();
-const [dev1, dev2] = state.devices ?? [];
-if (!state.docker || !dev1 || !dev2 || !state.images?.web) {
-  console.error('needs the local Docker, two test devices and the web image; run: sudo bash scripts/test-env.sh up');
-  process.exit(2);
-}
+const lab = testDeviceInputs(state);
 
 const dataDir = mkdtempSync(join(tmpdir(), 'warren-bench-'));
 const hub = await Hub.start(configFromEnv({ WARREN_DATA_DIR: dataDir, WARREN_PORT: '0', WARREN_HOST: '127.0.0.1', WARREN_NO_LOCAL_DEVICE: '1' }), {
@@ -27,21 +24,16 @@ const hub = await Hub.start(configFromEnv({ WARREN_DATA_DIR: dataDir, WARREN_POR
 });
 const devices = hub.services.devices!;
 const metrics = hub.services.metrics!;
-const tls = dev2.docker.tcp.tls;
-const helperImage = state.images.web;
 try {
   const added = [
-    await devices.add({ name: 'local socket, procfs', connection: { type: 'socket', socketPath: state.docker.socket }, helperImage }),
+    await devices.add({ name: 'local socket, procfs', ...lab.local }),
     await devices.add({
       name: 'SSH, ssh-procfs',
-      connection: { type: 'ssh', host: dev1.ssh.host, port: dev1.ssh.port, username: dev1.ssh.username, privateKey: readFileSync(dev1.ssh.privateKeyPath, 'utf8') },
-      helperImage,
+      ...lab.ssh,
     }),
     await devices.add({
       name: 'TCP+TLS, node_exporter',
-      connection: { type: 'tcp', host: dev2.docker.tcp.host, port: dev2.docker.tcp.port, tls: { ca: readFileSync(tls.ca, 'utf8'), cert: readFileSync(tls.cert, 'utf8'), key: readFileSync(tls.key, 'utf8') } },
-      nodeExporterUrl: dev2.nodeExporter!.url,
-      helperImage,
+      ...lab.tls,
     }),
   ];
   // Warm up: connections open, the SSH benchmark runs once at enrolment, the first probes (helper

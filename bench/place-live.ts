@@ -6,7 +6,7 @@
 // noise hits both alike; the poller is held off so no new sample rewrites rows mid-round (the bench
 // polls before each one).
 // Run: npx tsx bench/place-live.ts [rounds] [placements per round]   (needs: sudo bash scripts/test-env.sh up)
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppsFeature } from '../core/apps/index.js';
@@ -18,15 +18,12 @@ import { createLogger } from '../core/log.js';
 import type { PlacementRequirements } from '../core/placement/index.js';
 import { PoolingFeature } from '../core/pooling/index.js';
 import { readState } from '../test/helpers/services.js';
+import { testDeviceInputs } from './test-devices.js';
 
 const ROUNDS = Number(process.argv[2] ?? 10);
 const PER_ROUND = Number(process.argv[3] ?? 20);
 const state = readState();
-const [dev1, dev2] = state.devices ?? [];
-if (!state.docker || !dev1 || !dev2 || !state.images?.web) {
-  console.error('needs the local Docker, two test devices and the web image; run: sudo bash scripts/test-env.sh up');
-  process.exit(2);
-}
+const lab = testDeviceInputs(state);
 
 const dataDir = mkdtempSync(join(tmpdir(), 'warren-bench-'));
 const hub = await Hub.start(configFromEnv({ WARREN_DATA_DIR: dataDir, WARREN_PORT: '0', WARREN_HOST: '127.0.0.1', WARREN_NO_LOCAL_DEVICE: '1' }), {
@@ -42,23 +39,19 @@ const hub = await Hub.start(configFromEnv({ WARREN_DATA_DIR: dataDir, WARREN_POR
 const devices = hub.services.devices!;
 const apps = hub.services.apps!;
 const metrics = hub.services.metrics!;
-const tls = dev2.docker.tcp.tls;
-const helperImage = state.images.web;
+const helperImage = lab.helperImage;
 type Inventories = Map<string, { imageRefs?: ReadonlySet<string> }>;
 const inventories = (devices as unknown as { inventories: Inventories }).inventories;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 try {
-  await devices.add({ name: 'local', connection: { type: 'socket', socketPath: state.docker.socket }, helperImage });
+  await devices.add({ name: 'local', ...lab.local });
   await devices.add({
     name: 'dev1',
-    connection: { type: 'ssh', host: dev1.ssh.host, port: dev1.ssh.port, username: dev1.ssh.username, privateKey: readFileSync(dev1.ssh.privateKeyPath, 'utf8') },
-    helperImage,
+    ...lab.ssh,
   });
   await devices.add({
     name: 'dev2',
-    connection: { type: 'tcp', host: dev2.docker.tcp.host, port: dev2.docker.tcp.port, tls: { ca: readFileSync(tls.ca, 'utf8'), cert: readFileSync(tls.cert, 'utf8'), key: readFileSync(tls.key, 'utf8') } },
-    nodeExporterUrl: dev2.nodeExporter!.url,
-    helperImage,
+    ...lab.tls,
   });
   await metrics.pollNow();
   await metrics.pollNow();

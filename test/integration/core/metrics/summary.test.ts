@@ -12,7 +12,7 @@
 //   flock /tmp/warren-services.lock npx tap test/integration/core/metrics/summary.test.ts
 import t, { type Test } from 'tap';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync, statSync, statfsSync } from 'node:fs';
+import { readFileSync, statfsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { cpus } from 'node:os';
 import { DevicesFeature, type SummaryView } from '../../../../core/devices/index.js';
@@ -21,6 +21,7 @@ import { filesystemKey } from '../../../../core/metrics/aggregate.js';
 import { adminToken, startTestHub } from '../../../helpers/hub.js';
 import { needServices, type TestDevice, type TestEnvState } from '../../../helpers/services.js';
 import { until } from '../../../helpers/wait.js';
+import { sshdIn } from '../../../helpers/sshd.js';
 
 const PASSWORD = 'correct horse battery';
 
@@ -129,21 +130,6 @@ t.test('warren summary --json: every test device fresh, and the one machine unde
 
 // ---- a stopped sshd ---------------------------------------------------------------------------
 
-/** The processes named `sshd` in the network namespace at `nsPath` (the listener and its sessions). */
-function sshdIn(nsPath: string): number[] {
-  const ns = statSync(nsPath).ino;
-  const out: number[] = [];
-  for (const p of readdirSync('/proc')) {
-    if (!/^\d+$/.test(p)) continue;
-    try {
-      if (readFileSync(`/proc/${p}/comm`, 'utf8').trim() !== 'sshd') continue;
-      if (statSync(`/proc/${p}/ns/net`).ino === ns || readlinkSync(`/proc/${p}/ns/net`) === `net:[${ns}]`) out.push(Number(p));
-    } catch {
-      // The process ended meanwhile.
-    }
-  }
-  return out;
-}
 
 /**
  * The argv of an sshd listener from /proc/<pid>/cmdline: either the real argv (NUL-separated) or the

@@ -7,29 +7,14 @@
 // /tmp/warren-services.lock, as root, e.g.
 //   flock /tmp/warren-services.lock npx tap test/integration/plugins/docker-host/ssh-reconnect.test.ts
 import t from 'tap';
-import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import plugin from '../../../../plugins/docker-host/index.js';
 import type { Closable } from '../../../../core/plugin/types.js';
 import type { ContainerHost } from '../../../../core/providers/container-host.js';
 import { needServices } from '../../../helpers/services.js';
 import { until, within } from '../../../helpers/wait.js';
+import { sshdIn } from '../../../helpers/sshd.js';
 import { setupHost, sshConfig } from '../../../contract/container-host/hosts.js';
-
-/** The processes named `sshd` in the network namespace at `nsPath` (the listener and its sessions). */
-function sshdIn(nsPath: string): number[] {
-  const ns = statSync(nsPath).ino;
-  const out: number[] = [];
-  for (const p of readdirSync('/proc')) {
-    if (!/^\d+$/.test(p)) continue;
-    try {
-      if (readFileSync(`/proc/${p}/comm`, 'utf8').trim() !== 'sshd') continue;
-      if (readlinkSync(`/proc/${p}/ns/net`) === `net:[${ns}]`) out.push(Number(p));
-    } catch {
-      // The process ended meanwhile.
-    }
-  }
-  return out;
-}
 
 const state = needServices(t as unknown as Parameters<typeof needServices>[0], 'devices');
 if (state && process.getuid?.() !== 0) t.comment('skipped: ending a test device\'s sshd sessions needs root');
