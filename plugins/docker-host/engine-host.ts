@@ -48,9 +48,11 @@ import {
   toServiceStatus,
   toWarrenError,
   volumeName,
+  type InfoLike,
   type InspectLike,
   type PullEvent,
   type StatsLike,
+  type VersionLike,
 } from './translate.js';
 import { assertValidStack } from './validate.js';
 
@@ -237,7 +239,10 @@ export class EngineHost implements ContainerHost, Closable {
 
   async info(signal?: AbortSignal): Promise<EngineInfo> {
     return this.call('read engine info', async () => {
-      const [info, version] = await Promise.all([this.docker.info(), this.docker.version()]);
+      // dockerode passes abortSignal to the request though its types omit the options: a hung engine
+      // must not keep a device's poll (which aborts at its deadline) unfinished for good.
+      const docker = this.docker as unknown as { info(o: { abortSignal?: AbortSignal }): Promise<InfoLike>; version(o: { abortSignal?: AbortSignal }): Promise<VersionLike> };
+      const [info, version] = await Promise.all([docker.info({ abortSignal: signal }), docker.version({ abortSignal: signal })]);
       return toEngineInfo(info, version);
     });
   }

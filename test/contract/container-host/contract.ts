@@ -136,6 +136,13 @@ export function runContainerHostContract(
       t.equal(await host.hasImage('warren-test/absent:never'), false);
     });
 
+    await t.test('engine info honours its abort signal', async (t) => {
+      t.ok((await host.info()).version, 'info answers');
+      const ac = new AbortController();
+      ac.abort();
+      await t.rejects(host.info(ac.signal), 'an aborted info fails instead of waiting for the engine');
+    });
+
     await t.test('listImages names the images present by refs hasImage finds', async (t) => {
       const refs = await host.listImages();
       const normalized = new Set(refs.map((r) => normalizeImageRef(r)));
