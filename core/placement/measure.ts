@@ -203,11 +203,71 @@ export class Measure {
   imagesPresent = 0;
 }
 
-export const round1 = (x: number): number => Math.round(x * 10) / 10;
 /** Sums and products of huge (valid) figures can overflow; JSON has no Infinity, so stay finite. */
 export const finite = (x: number): number => (x > Number.MAX_VALUE ? Number.MAX_VALUE : x < -Number.MAX_VALUE ? -Number.MAX_VALUE : x);
 export const round2 = (x: number): number => Math.round(x * 100) / 100;
 export const clamp01 = (x: number): number => (x < 0 ? 0 : x > 1 ? 1 : x === x ? x : 0);
+
+const FACTORS = new WeakMap<Settings['weights'], Float64Array>();
+
+/**
+ * weight / Σweights of RAM, storage, CPU, load and reliability: a contribution is score × factor, so a
+ * total is Σ score·weight/Σweights (computed once per settings, the same doubles on every path).
+ */
+export function factors(s: Settings): Float64Array {
+  const w = s.weights;
+  let f = FACTORS.get(w);
+  if (f === undefined) {
+    const sum = s.weightSum;
+    f = Float64Array.of(w.ram / sum, w.storage / sum, w.cpu / sum, w.load / sum, w.reliability / sum);
+    FACTORS.set(w, f);
+  }
+  return f;
+}
+
+const PARTS = new Float64Array(5);
+const SHARES = new Int32Array(5);
+
+/**
+ * The five contributions shown, in hundredths that add up to the total exactly (the largest remainder
+ * method: each part rounded down, then the cents the total has left given to the parts with the
+ * largest fractions, ties to the earlier criterion); each is within 0.01 of its exact value.
+ */
+function apportion(total: number, a: number, b: number, c: number, d: number, e: number, m: Measure): void {
+  PARTS[0] = 100 * a;
+  PARTS[1] = 100 * b;
+  PARTS[2] = 100 * c;
+  PARTS[3] = 100 * d;
+  PARTS[4] = 100 * e;
+  let left = total;
+  for (let i = 0; i < 5; i++) {
+    SHARES[i] = Math.floor(PARTS[i]!);
+    left -= SHARES[i]!;
+  }
+  // 0 <= left < 5 (a float error can only move it by one); give or take a cent at a time.
+  for (let guard = 0; left !== 0 && guard < 10; guard++) {
+    let k = -1;
+    let best = 0;
+    for (let i = 0; i < 5; i++) {
+      const frac = PARTS[i]! - SHARES[i]!;
+      if (left > 0 ? k < 0 || frac > best : SHARES[i]! > 0 && (k < 0 || frac < best)) {
+        k = i;
+        best = frac;
+      }
+    }
+    if (k < 0) break;
+    const step = left > 0 ? 1 : -1;
+    SHARES[k] = SHARES[k]! + step;
+    // A part given a cent has none of its fraction left to compete with.
+    PARTS[k] = PARTS[k]! + (left > 0 ? -1 : 1);
+    left -= step;
+  }
+  m.ramContribution = SHARES[0]! / 100;
+  m.storageContribution = SHARES[1]! / 100;
+  m.cpuContribution = SHARES[2]! / 100;
+  m.loadContribution = SHARES[3]! / 100;
+  m.reliabilityContribution = SHARES[4]! / 100;
+}
 
 function archRuns(raw: string, app: PreparedApp): boolean {
   let ok = app.archRuns.get(raw);
@@ -398,31 +458,29 @@ export function measure(d: DeviceSnapshot, app: PreparedApp, s: Settings, m: Mea
 
   const c = s.curves;
   const ramValue = memoryAvailable > 0 ? memoryAvailable : 0;
-  const ram = round1(memoryNeed > 0 ? 100 * clamp01((ramValue - memoryNeed) / (c.ram.headroomFactor * memoryNeed)) : 100);
+  const ram = memoryNeed > 0 ? 100 * clamp01((ramValue - memoryNeed) / (c.ram.headroomFactor * memoryNeed)) : 100;
   const storageValue = storageAvailable > 0 ? storageAvailable : 0;
-  const storage = round1(100 * clamp01((storageValue - app.diskNeed) / (c.storage.headroomFactor * Math.max(app.diskNeed, c.storage.minNeedBytes))));
+  const storage = 100 * clamp01((storageValue - app.diskNeed) / (c.storage.headroomFactor * Math.max(app.diskNeed, c.storage.minNeedBytes)));
   const perCore = d.cpuScorePerCore;
   const cpuAssumed = perCore === null || !(perCore > 0);
   const cpuValue = finite(cores * (cpuAssumed ? c.cpu.unknownPerCoreScore : perCore));
-  const cpu = round1(100 * clamp01(cpuValue / c.cpu.reference));
+  const cpu = 100 * clamp01(cpuValue / c.cpu.reference);
   const load1 = d.load1;
   const loadUnknownCores = load1 !== null && cores === 0;
-  const load = round1(load1 === null || cores === 0 ? c.load.unknownScore : 100 * (1 - clamp01(load1 / (cores * c.load.perCoreCapacity))));
-  const reliability = round1(d.availability7d === null ? c.reliability.unknownScore : 100 * clamp01(d.availability7d));
+  const load = load1 === null || cores === 0 ? c.load.unknownScore : 100 * (1 - clamp01(load1 / (cores * c.load.perCoreCapacity)));
+  const reliability = d.availability7d === null ? c.reliability.unknownScore : 100 * clamp01(d.availability7d);
 
-  const w = s.weights;
-  const sum = s.weightSum;
-  const ramContribution = round2((ram * w.ram) / sum);
-  const storageContribution = round2((storage * w.storage) / sum);
-  const cpuContribution = round2((cpu * w.cpu) / sum);
-  const loadContribution = round2((load * w.load) / sum);
-  const reliabilityContribution = round2((reliability * w.reliability) / sum);
-  m.ramContribution = ramContribution;
-  m.storageContribution = storageContribution;
-  m.cpuContribution = cpuContribution;
-  m.loadContribution = loadContribution;
-  m.reliabilityContribution = reliabilityContribution;
-  m.total = round2(ramContribution + storageContribution + cpuContribution + loadContribution + reliabilityContribution);
+  // The total is the exact weighted sum, rounded once to hundredths (rank.ts's pass and row-scores.ts
+  // add the same five products in the same order, so both paths give the same total to the bit).
+  const f = factors(s);
+  const ramPart = ram * f[0]!;
+  const storagePart = storage * f[1]!;
+  const cpuPart = cpu * f[2]!;
+  const loadPart = load * f[3]!;
+  const reliabilityPart = reliability * f[4]!;
+  const total = Math.round(100 * (ramPart + storagePart + (cpuPart + loadPart + reliabilityPart)));
+  apportion(total, ramPart, storagePart, cpuPart, loadPart, reliabilityPart, m);
+  m.total = total / 100;
 
   let imagesPresent = 0;
   if (app.images.size > 0) {
@@ -442,10 +500,10 @@ export function measure(d: DeviceSnapshot, app: PreparedApp, s: Settings, m: Mea
   m.cpuValue = cpuValue;
   m.cpuAssumed = cpuAssumed;
   m.loadUnknownCores = loadUnknownCores;
-  m.ram = ram;
-  m.storage = storage;
-  m.cpu = cpu;
-  m.load = load;
-  m.reliability = reliability;
+  m.ram = round2(ram);
+  m.storage = round2(storage);
+  m.cpu = round2(cpu);
+  m.load = round2(load);
+  m.reliability = round2(reliability);
   m.imagesPresent = imagesPresent;
 }

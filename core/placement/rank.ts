@@ -20,6 +20,7 @@ import {
   DEVICE_PATH,
   hasPath,
   hasPort,
+  factors,
   Measure,
   measure,
   METRICS_STALE,
@@ -35,7 +36,7 @@ import {
 import { normalizeImageRef } from './platform.js';
 import { describeCurves, resolveSettings, type Settings } from './settings.js';
 import { suggestFixes } from './suggest.js';
-import { ageAt, centsTable } from './row-scores.js';
+import { ageAt } from './row-scores.js';
 import { DeviceTable } from './table.js';
 import type {
   Candidate,
@@ -65,11 +66,11 @@ export interface Evaluated {
 
 const UNAVAILABLE = OFFLINE | METRICS_STALE | CORDONED;
 /**
- * Histogram sizes of the order's counting sort: totals in hundredths 0–10015 (a total is at most 100.00
- * plus the rounding of five contributions) and reason counts 0–63. A figure outside (not expected)
+ * Histogram sizes of the order's counting sort: totals in hundredths 0–10000 (one more for a float
+ * error) and reason counts 0–63. A figure outside (not expected)
  * makes the order take the general sort.
  */
-const TOTAL_BUCKETS = 10016;
+const TOTAL_BUCKETS = 10002;
 const REASON_BUCKETS = 64;
 const MAX = Number.MAX_VALUE;
 
@@ -311,13 +312,12 @@ function scoreRows(
   const c = settings.curves;
   const ramFactor = c.ram.headroomFactor;
   const storageDenominator = c.storage.headroomFactor * Math.max(diskNeed, c.storage.minNeedBytes);
-  const w = settings.weights;
-  const sum = settings.weightSum;
-  const ramTable = centsTable(w.ram, sum);
-  const storageTable = centsTable(w.storage, sum);
-  // The app-independent parts, kept by the table for these settings: CPU + load + reliability in
-  // hundredths, and the offline / stale / cordoned flags with their count.
-  const staticCents = table.staticScores(settings);
+  const weightFactors = factors(settings);
+  const fRamScore = weightFactors[0]!;
+  const fStorageScore = weightFactors[1]!;
+  // The app-independent parts, kept by the table for these settings: CPU + load + reliability
+  // contributions, and the offline / stale / cordoned flags with their count.
+  const staticParts = table.staticScores(settings);
   const unavailable = table.unavailable(settings.freshnessLimitSeconds, settings.now);
   const { cores: coresCol, memFree, storageFree } = table;
   const combo = table.combo;
@@ -355,7 +355,7 @@ function scoreRows(
         stoAvail = o[1];
       }
     }
-    // The helpers of measure.ts (finite, clamp01, round1, round2) are written out in this loop: it is
+    // The helpers of measure.ts (finite, clamp01) are written out in this loop: it is
     // too long for the engine to inline calls, and a call with a double argument boxes it.
     if (!(memAvail >= memoryNeedApp)) {
       f |= fRam;
@@ -396,8 +396,8 @@ function scoreRows(
     }
     if (f === 0) {
       // Only eligible rows have a total (a disqualified one is null, and ordered by its reasons).
-      // Each score is round1(100·clamp01(v)) = Math.round(10·(100·clamp01(v)))/10, so its tenths index
-      // the contribution tables.
+      // The scores and the total as measure.ts works them out (the same doubles, added in the same
+      // order), the total in whole hundredths.
       // A quotient x/d (d > 0) is at least 1 when x >= d (division rounds monotonically) and at most 0
       // when x <= 0: clamped, those are 1 and 0 without dividing; the common case of ample room.
       const ramValue = memAvail > 0 ? memAvail : 0;
@@ -405,15 +405,13 @@ function scoreRows(
       let x = ramValue - memoryNeed;
       let v = ramD > 0 && x >= ramD ? 1 : ramD > 0 && x <= 0 ? 0 : x / ramD;
       v = v < 0 ? 0 : v > 1 ? 1 : v === v ? v : 0;
-      const ram = memoryNeed > 0 ? Math.round(10 * (100 * v)) : 1000;
+      const ram = memoryNeed > 0 ? 100 * v : 100;
       const storageValue = stoAvail > 0 ? stoAvail : 0;
       x = storageValue - diskNeed;
       v = storageDenominator > 0 && x >= storageDenominator ? 1 : storageDenominator > 0 && x <= 0 ? 0 : x / storageDenominator;
       v = v < 0 ? 0 : v > 1 ? 1 : v === v ? v : 0;
-      const storage = Math.round(10 * (100 * v));
-      // total = round2(sum of contributions) = cc/100 exactly: the sum of the contributions in
-      // hundredths (row-scores.ts).
-      const cc = ramTable[ram]! + storageTable[storage]! + staticCents[i]!;
+      const storage = 100 * v;
+      const cc = Math.round(100 * (ram * fRamScore + storage * fStorageScore + staticParts[i]!));
       cents[i] = cc;
       eligible++;
       if (cc >= 0 && cc < totalBuckets) totalCounts[cc]!++;
@@ -477,8 +475,8 @@ const SCRATCH_REASONS = new Int32Array(REASON_BUCKETS);
 class Ranked {
   /**
    * Totals in hundredths of eligible rows (>= 0); a disqualified row holds -1 − its reason count.
-   * total = round2(S) = Math.round(100·S)/100, so the total is exactly cents/100, and sorting by cents
-   * is sorting by total.
+   * The total is cents/100 (measure.ts rounds the exact weighted sum once, to hundredths), so sorting
+   * by cents is sorting by total.
    */
   readonly cents: Int32Array;
   /**

@@ -3,34 +3,13 @@
 // the weights and curves only), and the unavailability checks (offline, metrics older than the
 // freshness limit, cordoned). rank.ts adds the app's part (RAM, storage, the app's checks).
 //
-// Contributions in hundredths: each contribution is round2(score·weight/sum) = k/100, and the total is
-// round2 of their sum, i.e. Math.round(100·Σ) = Σk exactly (the float error of five sums of k/100
-// values up to 100 is far below a half); so totals are sums of integers, in any order.
-import { CORDONED, METRICS_STALE, OFFLINE, round2 } from './measure.js';
+// The CPU + load + reliability part is (cpu·f_cpu + load·f_load) + reliability·f_reliability with the
+// exact scores and the factors of measure.ts (weight / Σweights): the same doubles, added in the same
+// order, as measure() adds them, so a total worked out from the kept part equals measure()'s to the bit.
+import { CORDONED, factors, METRICS_STALE, OFFLINE } from './measure.js';
 import type { Settings } from './settings.js';
 
 const MAX = Number.MAX_VALUE;
-
-/** The contribution in hundredths of every score 0.0–100.0, by tenths, for one weight and weight sum. */
-const tables = new Map<string, Int32Array>();
-
-/** round2(score·weight/sum)·100 as an integer, for every score in tenths 0–1000 (cached by weight and sum). */
-export function centsTable(weight: number, sum: number): Int32Array {
-  const key = `${weight}/${sum}`;
-  let t = tables.get(key);
-  if (t === undefined) {
-    t = new Int32Array(1001);
-    for (let k = 0; k <= 1000; k++) t[k] = Math.round(round2(((k / 10) * weight) / sum) * 100);
-    if (tables.size >= 256) tables.clear();
-    tables.set(key, t);
-  }
-  return t;
-}
-
-/** The contribution in hundredths of a score given in tenths (a table lookup inside 0–1000). */
-export function cents(tenths: number, table: Int32Array, weight: number, sum: number): number {
-  return tenths >= 0 && tenths <= 1000 ? table[tenths]! : Math.round(round2(((tenths / 10) * weight) / sum) * 100);
-}
 
 /** What the app-independent scores depend on: equal keys give equal scores for every row. */
 export function staticKey(s: Settings): string {
@@ -50,58 +29,49 @@ export interface StaticColumns {
 /** CPU, load and reliability scores of one group of settings, prepared once. */
 export class StaticScorer {
   readonly key: string;
-  private readonly cpuTable: Int32Array;
-  private readonly loadTable: Int32Array;
-  private readonly reliabilityTable: Int32Array;
   private readonly unknownPerCore: number;
   private readonly cpuReference: number;
   private readonly loadCapacity: number;
-  private readonly loadUnknownTenths: number;
-  private readonly reliabilityUnknownTenths: number;
-  private readonly w: Settings['weights'];
-  private readonly sum: number;
+  private readonly loadUnknown: number;
+  private readonly reliabilityUnknown: number;
+  private readonly fCpu: number;
+  private readonly fLoad: number;
+  private readonly fReliability: number;
 
   constructor(s: Settings, key = staticKey(s)) {
     this.key = key;
-    const w = s.weights;
     const c = s.curves;
-    this.w = { ...w };
-    this.sum = s.weightSum;
-    this.cpuTable = centsTable(w.cpu, s.weightSum);
-    this.loadTable = centsTable(w.load, s.weightSum);
-    this.reliabilityTable = centsTable(w.reliability, s.weightSum);
+    const f = factors(s);
+    this.fCpu = f[2]!;
+    this.fLoad = f[3]!;
+    this.fReliability = f[4]!;
     this.unknownPerCore = c.cpu.unknownPerCoreScore;
     this.cpuReference = c.cpu.reference;
     this.loadCapacity = c.load.perCoreCapacity;
-    this.loadUnknownTenths = Math.round(10 * c.load.unknownScore);
-    this.reliabilityUnknownTenths = Math.round(10 * c.reliability.unknownScore);
+    this.loadUnknown = c.load.unknownScore;
+    this.reliabilityUnknown = c.reliability.unknownScore;
   }
 
   /**
-   * CPU + load + reliability contributions of row i, in hundredths. Each score is round1(100·clamp01(v))
-   * = Math.round(10·(100·clamp01(v)))/10 (measure.ts), so its tenths index the tables; the helpers of
-   * measure.ts (finite, clamp01) are written out.
+   * CPU + load + reliability contributions of row i (total points, unrounded), as measure.ts works
+   * them out; its helpers (finite, clamp01) are written out.
    */
   row(cols: StaticColumns, i: number): number {
     const cores = cols.cores[i]!;
     const pc = cols.perCore[i]!;
     let cpuValue = cores * (pc > 0 ? pc : this.unknownPerCore);
     cpuValue = cpuValue > MAX ? MAX : cpuValue < -MAX ? -MAX : cpuValue;
-    const ref = this.cpuReference;
-    let v = ref > 0 && cpuValue >= ref ? 1 : cpuValue / ref;
+    let v = cpuValue / this.cpuReference;
     v = v < 0 ? 0 : v > 1 ? 1 : v === v ? v : 0;
-    const cpu = Math.round(10 * (100 * v));
+    const cpu = 100 * v;
     const l = cols.load1[i]!;
     v = l / (cores * this.loadCapacity);
     v = v < 0 ? 0 : v > 1 ? 1 : v === v ? v : 0;
-    const load = l !== l || cores === 0 ? this.loadUnknownTenths : Math.round(10 * (100 * (1 - v)));
+    const load = l !== l || cores === 0 ? this.loadUnknown : 100 * (1 - v);
     const a = cols.availability[i]!;
     v = a < 0 ? 0 : a > 1 ? 1 : a === a ? a : 0;
-    const reliability = a !== a ? this.reliabilityUnknownTenths : Math.round(10 * (100 * v));
-    const w = this.w;
-    return (
-      cents(cpu, this.cpuTable, w.cpu, this.sum) + cents(load, this.loadTable, w.load, this.sum) + cents(reliability, this.reliabilityTable, w.reliability, this.sum)
-    );
+    const reliability = a !== a ? this.reliabilityUnknown : 100 * v;
+    return cpu * this.fCpu + load * this.fLoad + reliability * this.fReliability;
   }
 }
 

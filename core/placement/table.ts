@@ -150,12 +150,12 @@ export class DeviceTable {
   private readonly appIds = new Map<string, string>();
   /**
    * App-independent parts of a ranking, kept for the settings of the last ranking and recomputed for a
-   * row on upsert: the CPU + load + reliability contributions in hundredths (row-scores.ts), valid for
+   * row on upsert: the CPU + load + reliability contributions, unrounded (row-scores.ts), valid for
    * `scorer`'s settings; offline / stale / cordoned flags with their count in bits 8+, valid for
    * `freshLimit`.
    */
   private scorer: StaticScorer | null = null;
-  private staticCents = new Int32Array(0);
+  private staticParts = new F64(0);
   private freshLimit = NaN;
   private availBits = new Uint16Array(0);
   /**
@@ -278,15 +278,15 @@ export class DeviceTable {
     return this.reservedFor.get(app);
   }
 
-  /** Every row's CPU + load + reliability contributions in hundredths under `s` (kept while the settings stay). */
-  staticScores(s: Settings): Int32Array {
+  /** Every row's CPU + load + reliability contributions (unrounded) under `s` (kept while the settings stay). */
+  staticScores(s: Settings): Float64Array {
     const key = staticKey(s);
     if (this.scorer === null || this.scorer.key !== key) {
       const scorer = new StaticScorer(s, key);
-      for (let i = 0; i < this.size; i++) this.staticCents[i] = scorer.row(this, i);
+      for (let i = 0; i < this.size; i++) this.staticParts[i] = scorer.row(this, i);
       this.scorer = scorer;
     }
-    return this.staticCents;
+    return this.staticParts;
   }
 
   /**
@@ -416,7 +416,7 @@ export class DeviceTable {
     this.memFree[i] = free > MAX ? MAX : free < -MAX ? -MAX : free;
     free = d.storage.availableBytes - (d.storage.reserveBytes ?? 0) - sto;
     this.storageFree[i] = free > MAX ? MAX : free < -MAX ? -MAX : free;
-    if (this.scorer !== null) this.staticCents[i] = this.scorer.row(this, i);
+    if (this.scorer !== null) this.staticParts[i] = this.scorer.row(this, i);
     if (this.freshLimit === this.freshLimit) this.judgeFresh(i);
     // Most lists are empty or shared by many devices: an empty one needs no key at all.
     const platforms = d.platforms;
@@ -490,7 +490,7 @@ export class DeviceTable {
     return [
       this.online, this.cordoned, this.age, this.sampledAt, this.cores, this.perCore, this.memAvailable, this.memReserve, this.storageAvailable, this.storageReserve,
       this.load1, this.availability, this.reservedMemory, this.reservedStorage, this.platform, this.paths, this.ports, this.images, this.databases, this.combo,
-      this.largestMemory, this.secondMemory, this.memFree, this.storageFree, this.staticCents, this.availBits,
+      this.largestMemory, this.secondMemory, this.memFree, this.storageFree, this.staticParts, this.availBits,
     ];
   }
 
@@ -537,7 +537,7 @@ export class DeviceTable {
     this.secondMemory = f(this.secondMemory);
     this.memFree = f(this.memFree);
     this.storageFree = f(this.storageFree);
-    this.staticCents = i32(this.staticCents);
+    this.staticParts = f(this.staticParts);
     const u16 = new Uint16Array(capacity);
     u16.set(this.availBits.subarray(0, this.size));
     this.availBits = u16;

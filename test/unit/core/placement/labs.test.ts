@@ -21,10 +21,11 @@ t.test('Pi + NAS + mini-PC, a Nextcloud-like app with a Postgres need', async (t
   // nuc: 12 GiB − 0.5 reserve − 1 GiB held for jellyfin = 10.5 GiB; no Postgres yet, so install
   // creates the shared server: need 1 GiB + 256 MiB. RAM (10.5 − 1.25)/(2·1.25) ≥ 1 → 100 → 40.
   // Storage 300 − 20 reserve − 5 held = 275 GiB for 10 GiB → 100 → 30. CPU 8·1.0/4 ≥ 1 → 100 → 15.
-  // Load 1 − 0.5/8 = 0.9375 → 93.8 → 9.38. Reliability unknown → 50 → 2.5. Total 96.88.
+  // Load 1 − 0.5/8 = 0.9375 → 93.75 → 9.375 (9.38 shown). Scores show two decimals;
+  // the total rounds the exact sum once. Reliability unknown → 50 → 2.5. Total 96.88.
   t.same(c.nuc!.criteria.ram, { value: 10.5 * GiB, score: 100, weight: 40, contribution: 40, need: 1.25 * GiB });
   t.same(c.nuc!.criteria.storage, { value: 275 * GiB, score: 100, weight: 30, contribution: 30, need: 10 * GiB });
-  t.same([c.nuc!.criteria.cpu.score, c.nuc!.criteria.load.score, c.nuc!.criteria.load.contribution, c.nuc!.criteria.reliability.score], [100, 93.8, 9.38, 50]);
+  t.same([c.nuc!.criteria.cpu.score, c.nuc!.criteria.load.score, c.nuc!.criteria.load.contribution, c.nuc!.criteria.reliability.score], [100, 93.75, 9.38, 50]);
   t.equal(c.nuc!.total, 96.88);
   t.same(c.nuc!.databases.map((d) => [d.via, d.newServer, d.memoryBytes]), [['pool', true, 256 * MiB]]);
   // nas: 5 − 1 reserve = 4 GiB; its Postgres 15.6 pool has pg_trgm and satisfies >=14: need 1 GiB.
@@ -57,10 +58,10 @@ t.test('an ARM-only lab: variants decide, an unknown variant is not trusted with
   // Storage (50 − 1)/(4·1) ≥ 1 → 30. CPU 1.8/4 = 45 → 6.75. Load 1 − 0.4/4 = 90 → 9. Reliability
   // unknown → 2.5. Total 88.25.
   t.equal(c.pi4!.total, 88.25);
-  // pi3 (armv7l = arm/v7): 600 − 64 = 536 MiB: RAM (536 − 256)/512 = 0.546875 → 54.7 → 21.88.
+  // pi3 (armv7l = arm/v7): 600 − 64 = 536 MiB: RAM (536 − 256)/512 = 0.546875 → 54.6875 (54.69 shown) → 21.875.
   // Storage (20 − 1)/4 ≥ 1 → 30. CPU 4·0.3/4 = 30 → 4.5. Load 1 − 1/4 = 75 → 7.5. Reliability 99 →
-  // 4.95. Total 68.83.
-  t.same([c.pi3!.criteria.ram.score, c.pi3!.criteria.ram.contribution, c.pi3!.criteria.cpu.score], [54.7, 21.88, 30]);
+  // 4.95. Total 68.825 → 68.83; the contributions shown add up to it.
+  t.same([c.pi3!.criteria.ram.score, c.pi3!.criteria.ram.contribution, c.pi3!.criteria.cpu.score], [54.69, 21.88, 30]);
   t.equal(c.pi3!.total, 68.83);
   // zero (armv6l): runs neither arm/v7 nor arm64, and 300 − 64 = 236 MiB is under 256 MiB.
   t.same(c.zero!.reasons.map((x) => x.code), ['ARCH', 'RAM']);

@@ -78,7 +78,7 @@ t.test('a disqualified device is never recommended, something eligible always is
   t.pass('held');
 });
 
-t.test('contributions sum to the total; scores and totals stay within 0–100; best first, disqualified last by fewest reasons', async (t) => {
+t.test('contributions sum to the total, each near its score·weight share; scores and totals stay within 0–100; best first, disqualified last by fewest reasons', async (t) => {
   fc.assert(
     fc.property(appArb, devicesArb(12), (app, ds) => {
       const r = rankDevices(app, ds);
@@ -97,6 +97,10 @@ t.test('contributions sum to the total; scores and totals stay within 0–100; b
         if (seenDisqualified) return false;
         const sum = crit.reduce((s, x) => s + x.contribution, 0);
         if (Math.abs(sum - c.total!) > 1e-9 || c.total! < 0 || c.total! > 100) return false;
+        // Scores are shown to hundredths and contributions apportioned to the total's hundredths: each
+        // is within a hundredth of its exact share, so within 0.015 of the shown score's share.
+        const weightSum = Object.values(r.weights).reduce((s, w) => s + w, 0);
+        if (crit.some((x) => Math.abs(x.contribution - (x.score * x.weight) / weightSum) > 0.015 + 1e-9)) return false;
         if (c.total! > prev) return false;
         prev = c.total!;
       }
