@@ -65,6 +65,9 @@ let sawSummary = 0;
 let worstCode = 0;
 const skips = [];
 const failures = [];
+/** [file, seconds] of each suite, for the slowest-suites list at the end (CI has a time limit). */
+const durations = [];
+const startedAt = Date.now();
 
 function runTap(args) {
   return new Promise((resolve) => {
@@ -92,6 +95,8 @@ function runTap(args) {
             if (k in totals) totals[k] += Number(v);
           }
         }
+        const timed = /^(?:not )?ok \d+ - (test\/\S+) # time=([\d.]+)ms/.exec(line);
+        if (timed) durations.push([timed[1], Number(timed[2]) / 1000]);
         const skip = /^\s*ok \d+ - (.*) # SKIP(.*)$/.exec(line);
         if (skip) skips.push(`${currentFile}: ${skip[1].trim()} —${skip[2]}`);
         const fail = /^\s*not ok \d+ - (.*)$/.exec(line);
@@ -117,6 +122,11 @@ for (const args of runs) await runTap(args);
   if (requireServices && skipped > 0) {
     console.log(`# WARREN_REQUIRE_SERVICES=1: ${skipped} skipped test(s) count as failures`);
     failed += skipped;
+  }
+  if (durations.length) {
+    const slowest = [...durations].sort((a, b) => b[1] - a[1]).slice(0, 12);
+    console.log(`\n# Slowest suites (of ${durations.length}; all suites ${((Date.now() - startedAt) / 60000).toFixed(1)} min):`);
+    for (const [file, sec] of slowest) console.log(`#   ${sec.toFixed(0).padStart(5)} s  ${file}`);
   }
   if (skips.length) {
     console.log('\n# Skipped:');
