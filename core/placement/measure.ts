@@ -208,19 +208,17 @@ export const finite = (x: number): number => (x > Number.MAX_VALUE ? Number.MAX_
 export const round2 = (x: number): number => Math.round(x * 100) / 100;
 export const clamp01 = (x: number): number => (x < 0 ? 0 : x > 1 ? 1 : x === x ? x : 0);
 
-const FACTORS = new WeakMap<Settings['weights'], Float64Array>();
-
 /**
  * weight / Σweights of RAM, storage, CPU, load and reliability: a contribution is score × factor, so a
- * total is Σ score·weight/Σweights (computed once per settings, the same doubles on every path).
+ * total is Σ score·weight/Σweights (worked out once per settings, the same doubles on every path).
  */
 export function factors(s: Settings): Float64Array {
-  const w = s.weights;
-  let f = FACTORS.get(w);
+  let f = s.factors;
   if (f === undefined) {
+    const w = s.weights;
     const sum = s.weightSum;
     f = Float64Array.of(w.ram / sum, w.storage / sum, w.cpu / sum, w.load / sum, w.reliability / sum);
-    FACTORS.set(w, f);
+    s.factors = f;
   }
   return f;
 }

@@ -294,7 +294,7 @@ function scoreRows(
   const reasonBuckets = REASON_BUCKETS;
   const settings = s.settings;
   const { comboFlags, comboReasons, comboImages, comboDedicated, ownMemory } = judged;
-  const { cents, totalCounts, reasonCounts } = s;
+  const { cents, totalCounts, reasonCounts, room } = s;
   let counted = true;
   // The three largest figures of RAM available on devices that could take an app at all, with their
   // rows, for the largest-app warning (which leaves out at most two rows: the app's home and the best).
@@ -413,6 +413,9 @@ function scoreRows(
       const storage = 100 * v;
       const cc = Math.round(100 * (ram * fRamScore + storage * fStorageScore + staticParts[i]!));
       cents[i] = cc;
+      let h = memAvail - memoryNeed;
+      h = h > MAX ? MAX : h < -MAX ? -MAX : h;
+      room[i] = h;
       eligible++;
       if (cc >= 0 && cc < totalBuckets) totalCounts[cc]!++;
       else counted = false;
@@ -470,6 +473,13 @@ let scratchGen = 0;
 let histGen = 0;
 const SCRATCH_TOTALS = new Int32Array(TOTAL_BUCKETS);
 const SCRATCH_REASONS = new Int32Array(REASON_BUCKETS);
+/**
+ * RAM headroom of each eligible row of the latest ranking (roomGen), written by its pass for the
+ * order's tie groups; grown to the largest table ranked. A ranking whose order is read after a later
+ * ranking works its own out again (Ranked.sorted).
+ */
+let SCRATCH_ROOM = new Float64Array(0);
+let roomGen = 0;
 
 /** The figures of one ranking, and its candidates, built and explained when read. */
 class Ranked {
@@ -490,6 +500,8 @@ class Ranked {
    */
   readonly totalCounts: Int32Array;
   readonly reasonCounts: Int32Array;
+  /** Headroom of eligible rows (the module's scratch, valid while roomGen === gen). */
+  readonly room: Float64Array;
   readonly gen: number;
   readonly memFree: Float64Array;
   readonly combo: Int32Array;
@@ -527,6 +539,9 @@ class Ranked {
       SCRATCH_REASONS.fill(0);
     }
     histGen = this.gen;
+    if (SCRATCH_ROOM.length < n) SCRATCH_ROOM = new Float64Array(Math.max(n, SCRATCH_ROOM.length * 2));
+    this.room = SCRATCH_ROOM;
+    roomGen = this.gen;
     this.totalCounts = SCRATCH_TOTALS;
     this.reasonCounts = SCRATCH_REASONS;
     this.byId = table.idOrder();
@@ -585,9 +600,22 @@ class Ranked {
       }
       // countedOrder turns the counts into positions: they are no one's counts any more.
       histGen = -1;
+      this.ensureRoom();
       this.order = countedOrder(n, this.cents, this.minCents, this.maxCents, SCRATCH_TOTALS, SCRATCH_REASONS, this, this.byId);
-    } else this.order = sortOrder(n, this.cents, this.minCents, this.maxCents, this.maxReasons, this, this.byId);
+    } else {
+      this.ensureRoom();
+      this.order = sortOrder(n, this.cents, this.minCents, this.maxCents, this.maxReasons, this, this.byId);
+    }
     return this.order;
+  }
+
+  /** The headroom of every eligible row in `room`, unless this ranking's pass left it there. */
+  private ensureRoom(): void {
+    if (roomGen === this.gen) return;
+    const cents = this.cents;
+    const room = this.room;
+    for (let i = 0; i < cents.length; i++) if (cents[i]! >= 0) room[i] = this.headroomOf(i);
+    roomGen = this.gen;
   }
 
   candidates(): Candidate[] {
@@ -720,7 +748,7 @@ function sortOrder(
   for (let k = 0; k < span; k++) {
     const a = start[k]!;
     const b = start[k + 1]!;
-    if (b - a >= 2) sortGroup(order, a, b, ranked);
+    if (b - a >= 2) sortGroup(order, a, b, ranked.room, ranked.comboImages, ranked.combo);
   }
   return order;
 }
@@ -761,10 +789,24 @@ function countedOrder(
     order[c >= 0 ? totalCounts[c]!++ : reasonCounts[-1 - c]!++] = i;
   }
   // Each total's counter now holds the end of its group; its group starts where the higher total's ends.
+  // Pairs (the most common tie) are settled here; larger groups are sorted by sortGroup.
+  const room = ranked.room;
+  const comboImages = ranked.comboImages;
+  const combo = ranked.combo;
   let a = 0;
   for (let c = maxCents; c >= minCents; c--) {
     const b = totalCounts[c]!;
-    if (b - a >= 2) sortGroup(order, a, b, ranked);
+    const len = b - a;
+    if (len === 2) {
+      const i = order[a]!;
+      const j = order[a + 1]!;
+      const hi = room[i]!;
+      const hj = room[j]!;
+      if (hj > hi || (hj === hi && comboImages[combo[j]!]! > comboImages[combo[i]!]!)) {
+        order[a] = j;
+        order[a + 1] = i;
+      }
+    } else if (len > 2) sortGroup(order, a, b, room, comboImages, combo);
     a = b;
   }
   return order;
@@ -775,19 +817,22 @@ const GROUP_ROOM = new Float64Array(32);
 const GROUP_IMAGES = new Uint32Array(32);
 const GROUP_ROWS = new Int32Array(32);
 
-/** Sort order[a..b) by headroom, then images present, descending, keeping the order of equals. */
-function sortGroup(order: Int32Array, a: number, b: number, ranked: Ranked): void {
+/**
+ * Sort order[a..b) by headroom (roomOf, by row), then images present (comboImages of the row's
+ * combination), descending, keeping the order of equals.
+ */
+function sortGroup(order: Int32Array, a: number, b: number, roomOf: Float64Array, comboImages: Uint32Array, combo: Int32Array): void {
   const len = b - a;
   if (len <= 32) {
-    // Insertion sort over the members' figures, worked out once each: groups are small; moving only
-    // past strictly worse entries keeps it stable.
+    // Insertion sort over the members' figures, read once each: groups are small; moving only past
+    // strictly worse entries keeps it stable.
     const room = GROUP_ROOM;
     const images = GROUP_IMAGES;
     const rows = GROUP_ROWS;
     for (let x = 0; x < len; x++) {
       const i = order[a + x]!;
-      const h = ranked.headroomOf(i);
-      const m = ranked.imagesOf(i);
+      const h = roomOf[i]!;
+      const m = comboImages[combo[i]!]!;
       let y = x - 1;
       while (y >= 0 && (room[y]! < h || (room[y] === h && images[y]! < m))) {
         room[y + 1] = room[y]!;
@@ -803,9 +848,7 @@ function sortGroup(order: Int32Array, a: number, b: number, ranked: Ranked): voi
     return;
   }
   const group = Array.from(order.subarray(a, b));
-  const room = new Map<number, number>();
-  for (const i of group) room.set(i, ranked.headroomOf(i));
-  group.sort((i, j) => (room.get(i) !== room.get(j) ? room.get(j)! - room.get(i)! : ranked.imagesOf(j) - ranked.imagesOf(i)));
+  group.sort((i, j) => (roomOf[i] !== roomOf[j] ? roomOf[j]! - roomOf[i]! : comboImages[combo[j]!]! - comboImages[combo[i]!]!));
   order.set(group, a);
 }
 

@@ -39,6 +39,8 @@ export interface Settings {
   dedicatedMemory: Record<DatabaseEngine, number>;
   /** The shared server an install creates on a device that has none of the engine. */
   newPool: Record<DatabaseEngine, { memoryBytes: number; version?: string; extensions?: string[] }>;
+  /** weight / weightSum per criterion, in CRITERIA order (measure.ts factors(), set on first use). */
+  factors?: Float64Array;
 }
 
 /** Global options, then the app's own overrides, over the defaults; every bad value is reported with its path. */
