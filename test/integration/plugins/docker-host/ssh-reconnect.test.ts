@@ -22,7 +22,11 @@ else if (state) {
   const device = state.devices![0]!;
   const nsPath = `/var/run/netns/${device.netns}`;
   const listener = Number(readFileSync(`/run/warren-test/${device.id}/sshd.pid`, 'utf8').trim());
-  /** Ends every sshd session in the device's namespace (this file's connections), leaving the listener. */
+  /**
+   * Ends every sshd session in the device's namespace (this file's connections), leaving the listener,
+   * and waits until those sessions are gone. Only those: requests still queued reconnect at once, and
+   * the new connection's session stays (the host keeps it for the next request).
+   */
   const endSessions = async () => {
     const sessions = sshdIn(nsPath).filter((p) => p !== listener);
     for (const pid of sessions) {
@@ -32,7 +36,10 @@ else if (state) {
         // Already gone with its parent.
       }
     }
-    await until('the sshd sessions gone', async () => sshdIn(nsPath).every((p) => p === listener), 10_000);
+    await until('the ended sshd sessions gone', async () => {
+      const now = new Set(sshdIn(nsPath));
+      return sessions.every((p) => !now.has(p));
+    }, 10_000);
     return sessions.length;
   };
 
