@@ -471,8 +471,10 @@ function judge<T>(values: readonly T[], fn: (v: T) => number): Int32Array {
  */
 let scratchGen = 0;
 let histGen = 0;
-const SCRATCH_TOTALS = new Int32Array(TOTAL_BUCKETS);
-const SCRATCH_REASONS = new Int32Array(REASON_BUCKETS);
+/** Both histograms in one array (totals, then reason counts), so that the order can index either without a branch. */
+const SCRATCH_SLOTS = new Int32Array(TOTAL_BUCKETS + REASON_BUCKETS);
+const SCRATCH_TOTALS = SCRATCH_SLOTS.subarray(0, TOTAL_BUCKETS);
+const SCRATCH_REASONS = SCRATCH_SLOTS.subarray(TOTAL_BUCKETS);
 /**
  * RAM headroom of each eligible row of the latest ranking (roomGen), written by its pass for the
  * order's tie groups; grown to the largest table ranked. A ranking whose order is read after a later
@@ -535,8 +537,7 @@ class Ranked {
     this.cents = new Int32Array(n);
     this.gen = ++scratchGen;
     if (histGen !== 0) {
-      SCRATCH_TOTALS.fill(0);
-      SCRATCH_REASONS.fill(0);
+      SCRATCH_SLOTS.fill(0);
     }
     histGen = this.gen;
     if (SCRATCH_ROOM.length < n) SCRATCH_ROOM = new Float64Array(Math.max(n, SCRATCH_ROOM.length * 2));
@@ -588,8 +589,7 @@ class Ranked {
       if (histGen !== this.gen) {
         // The histograms were counted over by a later ranking or used: count them again.
         if (histGen !== 0) {
-          SCRATCH_TOTALS.fill(0);
-          SCRATCH_REASONS.fill(0);
+          SCRATCH_SLOTS.fill(0);
         }
         const cents = this.cents;
         for (let i = 0; i < n; i++) {
@@ -601,7 +601,7 @@ class Ranked {
       // countedOrder turns the counts into positions: they are no one's counts any more.
       histGen = -1;
       this.ensureRoom();
-      this.order = countedOrder(n, this.cents, this.minCents, this.maxCents, SCRATCH_TOTALS, SCRATCH_REASONS, this, this.byId);
+      this.order = countedOrder(n, this.cents, this.minCents, this.maxCents, SCRATCH_SLOTS, this, this.byId);
     } else {
       this.ensureRoom();
       this.order = sortOrder(n, this.cents, this.minCents, this.maxCents, this.maxReasons, this, this.byId);
@@ -764,29 +764,34 @@ function countedOrder(
   cents: Int32Array,
   minCents: number,
   maxCents: number,
-  totalCounts: Int32Array,
-  reasonCounts: Int32Array,
+  slots: Int32Array,
   ranked: Ranked,
   byId: Int32Array,
 ): Int32Array {
-  // Only totals minCents..maxCents were counted (none when no row is eligible).
+  // slots: rows per total in hundredths (0..TOTAL_BUCKETS-1), then per reason count. Only totals
+  // minCents..maxCents were counted (none when no row is eligible).
   let pos = 0;
   for (let c = maxCents; c >= minCents; c--) {
-    const k = totalCounts[c]!;
-    totalCounts[c] = pos;
+    const k = slots[c]!;
+    slots[c] = pos;
     pos += k;
   }
-  const reasonBuckets = REASON_BUCKETS;
-  for (let r = 0; r < reasonBuckets; r++) {
-    const k = reasonCounts[r]!;
-    reasonCounts[r] = pos;
+  const totalBuckets = TOTAL_BUCKETS;
+  const end = totalBuckets + REASON_BUCKETS;
+  for (let r = totalBuckets; r < end; r++) {
+    const k = slots[r]!;
+    slots[r] = pos;
     pos += k;
   }
   const order = new Int32Array(n);
   for (let r = 0; r < n; r++) {
     const i = byId[r]!;
     const c = cents[i]!;
-    order[c >= 0 ? totalCounts[c]!++ : reasonCounts[-1 - c]!++] = i;
+    // A total c >= 0 is slot c; a disqualified row's -1 − reasons is slot TOTAL_BUCKETS + reasons:
+    // m is 0 or −1, and c ^ −1 = −1 − c. Without a branch: eligible and disqualified rows interleave
+    // at random, and a branch here was mispredicted for a good share of them.
+    const m = c >> 31;
+    order[slots[(c ^ m) + (m & totalBuckets)]!++] = i;
   }
   // Each total's counter now holds the end of its group; its group starts where the higher total's ends.
   // Pairs (the most common tie) are settled here; larger groups are sorted by sortGroup.
@@ -795,7 +800,7 @@ function countedOrder(
   const combo = ranked.combo;
   let a = 0;
   for (let c = maxCents; c >= minCents; c--) {
-    const b = totalCounts[c]!;
+    const b = slots[c]!;
     const len = b - a;
     if (len === 2) {
       const i = order[a]!;
