@@ -14,12 +14,14 @@ import {
 export const DEFAULT_WEIGHTS: Readonly<Weights> = Object.freeze({ ram: 40, storage: 30, cpu: 15, load: 10, reliability: 5 });
 
 export const DEFAULT_CURVES: Readonly<Curves> = Object.freeze({
-  ram: { headroomFactor: 2 },
-  storage: { headroomFactor: 4, minNeedBytes: GiB },
-  cpu: { reference: 4, unknownPerCoreScore: 0.5 },
-  load: { perCoreCapacity: 1, unknownScore: 50 },
-  reliability: { unknownScore: 50 },
+  ram: Object.freeze({ headroomFactor: 2 }),
+  storage: Object.freeze({ headroomFactor: 4, minNeedBytes: GiB }),
+  cpu: Object.freeze({ reference: 4, unknownPerCoreScore: 0.5 }),
+  load: Object.freeze({ perCoreCapacity: 1, unknownScore: 50 }),
+  reliability: Object.freeze({ unknownScore: 50 }),
 });
+
+const DEFAULT_WEIGHT_SUM = CRITERIA.reduce((s, c) => s + DEFAULT_WEIGHTS[c], 0);
 
 export const DEFAULT_FRESHNESS_LIMIT_SECONDS = 90;
 
@@ -46,8 +48,11 @@ export interface Settings {
 /** Global options, then the app's own overrides, over the defaults; every bad value is reported with its path. */
 export function resolveSettings(app: PlacementRequirements, options: PlacementOptions): Settings {
   const details: ErrorDetail[] = [];
-  const weights: Weights = { ...DEFAULT_WEIGHTS };
-  for (const [source, w] of [
+  // Without overrides (the common case) the frozen defaults themselves: a result echoes them, and
+  // their description is worked out once (describeCurves).
+  const sameWeights = options.weights === undefined && app.weights === undefined;
+  const weights: Weights = sameWeights ? (DEFAULT_WEIGHTS as Weights) : { ...DEFAULT_WEIGHTS };
+  if (!sameWeights) for (const [source, w] of [
     ['/options/weights', options.weights],
     ['/app/weights', app.weights],
   ] as const) {
@@ -60,14 +65,17 @@ export function resolveSettings(app: PlacementRequirements, options: PlacementOp
       } else weights[k as keyof Weights] = v;
     }
   }
-  const weightSum = CRITERIA.reduce((s, c) => s + weights[c], 0);
+  const weightSum = sameWeights ? DEFAULT_WEIGHT_SUM : CRITERIA.reduce((s, c) => s + weights[c], 0);
   if (weightSum <= 0 && details.length === 0) details.push({ path: '/weights', message: 'at least one weight must be above 0' });
 
   // A copy of the defaults, key order kept (the result's curves echo it); written out, as
   // structuredClone cost most of this function.
   const d = DEFAULT_CURVES;
-  const curves: Curves = { ram: { ...d.ram }, storage: { ...d.storage }, cpu: { ...d.cpu }, load: { ...d.load }, reliability: { ...d.reliability } };
-  for (const [source, c] of [
+  const sameCurves = options.curves === undefined && app.curves === undefined;
+  const curves: Curves = sameCurves
+    ? (d as Curves)
+    : { ram: { ...d.ram }, storage: { ...d.storage }, cpu: { ...d.cpu }, load: { ...d.load }, reliability: { ...d.reliability } };
+  if (!sameCurves) for (const [source, c] of [
     ['/options/curves', options.curves],
     ['/app/curves', app.curves],
   ] as const) {
@@ -124,8 +132,24 @@ function mergeCurves(into: Curves, over: CurveOverrides, source: string, details
   }
 }
 
-/** The curves with their formulas written out with the actual parameters. */
+const described = new WeakMap<Curves, PlacementResult['curves']>();
+
+/** The curves with their formulas written out with the actual parameters (frozen; kept for the frozen defaults). */
 export function describeCurves(c: Curves): PlacementResult['curves'] {
+  let out = described.get(c);
+  if (out === undefined) {
+    out = deepFreeze(writeCurves(c));
+    if (Object.isFrozen(c)) described.set(c, out);
+  }
+  return out;
+}
+
+function deepFreeze<T extends object>(o: T): T {
+  for (const v of Object.values(o)) if (typeof v === 'object' && v !== null) Object.freeze(v);
+  return Object.freeze(o);
+}
+
+function writeCurves(c: Curves): PlacementResult['curves'] {
   return {
     ram: { ...c.ram, formula: `100·min(1, (available − need)/(${c.ram.headroomFactor}·need))` },
     storage: {
