@@ -255,6 +255,26 @@ t.test('weights that do not sum to 100 still give totals on 0–100', async (t) 
   t.ok(c.total! <= 100 && c.total! >= 0);
 });
 
+t.test('totals round the exact weighted sum once; the contributions shown add up to it', async (t) => {
+  // Weights 10/10/0/60/10 (sum 90), scores RAM 100, storage 100, CPU 0 (cpu weight 0), load 50,
+  // reliability 100: exact shares 11.111 + 11.111 + 0 + 33.333 + 11.111 = 66.667.
+  const d = device({ memory: { availableBytes: 64 * GiB }, cores: 4, load1: 2, availability7d: 1 });
+  const r = rankDevices(app(), [d], { weights: { ram: 10, storage: 10, cpu: 0, load: 60, reliability: 10 } });
+  const c = r.candidates[0]!;
+  t.equal(c.total, 66.67, 'the exact sum rounded, not the sum of rounded shares (66.66)');
+  t.same(
+    (['ram', 'storage', 'cpu', 'load', 'reliability'] as const).map((k) => c.criteria[k].contribution),
+    [11.11, 11.11, 0, 33.34, 11.11],
+    'the cent the rounding left goes to the largest remainder (load, 33.333)',
+  );
+  // A third of the RAM scale: 83.333 shows as 83.33, its share 33.333 as 33.33; total 93.33 (not 93.32).
+  const third = device({ memory: { availableBytes: 4 * GiB }, cores: 4, load1: 0, availability7d: 1, cpuScorePerCore: 1 });
+  const x = rankDevices(app({ memoryBytes: 1.5 * GiB, diskBytes: 1 * GiB }), [third]).candidates[0]!;
+  t.equal(x.criteria.ram.score, 83.33);
+  t.equal(x.criteria.ram.contribution, 33.33);
+  t.equal(x.total, 93.33);
+});
+
 t.test('bad settings fail with every path', async (t) => {
   const err = t.throws(() =>
     rankDevices(app({ curves: { ram: { headroomFactor: 0 } } }), [device()], { weights: { ram: -1, disk: 3 } as never, freshnessLimitSeconds: 0 }),
