@@ -3,7 +3,7 @@
 // machine allows it), runs every tap suite, names what was skipped and why, and ends with the line
 // `tests: N passed, N failed, N skipped`. WARREN_REQUIRE_SERVICES=1 turns every skip into a failure.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -60,6 +60,27 @@ const runs = [
   ...(unitFiles.length ? [['--jobs=2', ...unitFiles]] : []),
   ...(serviceFiles.length ? [['--jobs=1', ...serviceFiles]] : []),
 ];
+// The service suites hold the machine-wide lock that single suites run by hand take
+// (`flock /tmp/warren-services.lock ...`), so that a full run never shares the engines and test devices
+// with another suite; WARREN_SERVICES_LOCK= (empty) runs without it.
+// A run started under that lock already (`flock <lock> node scripts/test.mjs x.test.ts`) has its file
+// open, inherited from flock: taking it again would wait for itself.
+const servicesLock = process.env.WARREN_SERVICES_LOCK ?? '/tmp/warren-services.lock';
+function holdsLock(path) {
+  try {
+    for (const fd of readdirSync('/proc/self/fd')) {
+      try {
+        if (readlinkSync(`/proc/self/fd/${fd}`) === path) return true;
+      } catch {
+        // Closed meanwhile (readdir's own descriptor).
+      }
+    }
+  } catch {
+    // No /proc: not Linux; flock is unlikely to be there either.
+  }
+  return false;
+}
+const haveFlock = servicesLock !== '' && !holdsLock(servicesLock) && spawnSync('flock', ['--version'], { stdio: 'ignore' }).status === 0;
 const totals = { pass: 0, fail: 0, skip: 0, todo: 0 };
 let sawSummary = 0;
 let worstCode = 0;
@@ -71,7 +92,11 @@ const startedAt = Date.now();
 
 function runTap(args) {
   return new Promise((resolve) => {
-    const tap = spawn(join(root, 'node_modules', '.bin', 'tap'), ['--reporter=tap', ...args], {
+    const tapBin = join(root, 'node_modules', '.bin', 'tap');
+    const locked = haveFlock && args.includes('--jobs=1');
+    const [cmd, argv] = locked ? ['flock', [servicesLock, tapBin, '--reporter=tap', ...args]] : [tapBin, ['--reporter=tap', ...args]];
+    if (locked) console.log(`# service suites: holding ${servicesLock} (waits while another suite holds it)`);
+    const tap = spawn(cmd, argv, {
       cwd: root,
       env: { ...process.env, FORCE_COLOR: '0' },
       stdio: ['ignore', 'pipe', 'inherit'],
