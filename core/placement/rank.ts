@@ -585,6 +585,8 @@ class Ranked {
   sorted(): Int32Array {
     if (this.order !== undefined) return this.order;
     const n = this.cents.length;
+    // The tie groups read each eligible row's headroom.
+    this.ensureRoom();
     if (this.counted) {
       if (histGen !== this.gen) {
         // The histograms were counted over by a later ranking or used: count them again.
@@ -600,12 +602,8 @@ class Ranked {
       }
       // countedOrder turns the counts into positions: they are no one's counts any more.
       histGen = -1;
-      this.ensureRoom();
       this.order = countedOrder(n, this.cents, this.minCents, this.maxCents, SCRATCH_SLOTS, this, this.byId);
-    } else {
-      this.ensureRoom();
-      this.order = sortOrder(n, this.cents, this.minCents, this.maxCents, this.maxReasons, this, this.byId);
-    }
+    } else this.order = sortOrder(n, this.cents, this.minCents, this.maxCents, this.maxReasons, this, this.byId);
     return this.order;
   }
 
