@@ -15,8 +15,8 @@
 // candidate objects (result.candidates: one small object each, built on first read). Not in any of
 // these: each candidate's explanation (criteria, reason texts, database plans), worked out from the
 // device's snapshot when its fields are read or the result is serialised, see (b).
-// NOTE: the hub does not keep a table yet; its live placement builds its snapshot per request and
-// ranks the plain list, i.e. figure (a) (see core/apps/service.ts place()).
+// The hub ranks this way: its devices service keeps one DeviceTable and upserts only the rows whose
+// snapshot changed before each placement (DeviceService.keptTable, used by core/apps/service.ts place()).
 //
 // Printed beside it, from the same run and not hidden:
 //   (a) rank from plain device objects: rankDevices(app, devices), the table built inside, and the
