@@ -5,7 +5,7 @@
 import { describeError, WarrenError } from '../errors.js';
 import type { HostReading, MetricsSource } from '../providers/metrics-source.js';
 import { deriveSample, type DeriveOptions } from './derive.js';
-import { classifyDevice, DEFAULT_OFFLINE_AFTER_INTERVALS, DEFAULT_STALE_AFTER_INTERVALS } from './device-state.js';
+import { classifyDevice, DEFAULT_TIMEOUT_MS, nextChangeAt, type DeviceObservation, type StateOptions } from './device-state.js';
 import type { SummaryDevice } from './aggregate.js';
 import type { DerivedSample, DeviceFigures, DeviceStatus, Dropped } from './types.js';
 
@@ -81,6 +81,8 @@ interface Entry {
   prev?: HostReading;
   lastReadingAt?: number;
   lastFailure?: PollFailure;
+  /** Attempts that failed in a row since the newest reading: one timed-out attempt is no outage, two are. */
+  consecutiveFailures: number;
   figures: DeviceFigures;
   status?: DeviceStatus;
 }
@@ -101,12 +103,12 @@ export class Poller {
     this.clock = options.clock ?? realClock;
     this.intervalMs = options.intervalMs ?? 15_000;
     this.watchedIntervalMs = Math.min(options.watchedIntervalMs ?? 2_000, this.intervalMs);
-    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
   add(target: PollTarget): void {
     if (this.entries.has(target.deviceId)) throw new WarrenError('WARREN_ERR_CONFLICT', `device ${target.deviceId} is already polled`);
-    const entry: Entry = { target, since: this.clock.now(), sourceBusy: false, halted: false, figures: {} };
+    const entry: Entry = { target, since: this.clock.now(), sourceBusy: false, halted: false, consecutiveFailures: 0, figures: {} };
     this.entries.set(target.deviceId, entry);
     if (this.running) this.schedule(entry, 0);
   }
@@ -235,12 +237,15 @@ export class Poller {
     entry.halted = false;
     if (entry.sourceBusy) {
       // A source that ignored its abort signal is still busy; piling more calls on it would not help.
+      // Not counted as another failure in a row: it is the abandoned attempt again, no new evidence (a
+      // starved hub may let it finish just after its timeout). A source that never lets go goes offline
+      // by silence plus timeouts instead.
       this.fail(entry, new WarrenError('WARREN_ERR_TIMEOUT', 'the previous reading has still not finished'));
       return;
     }
     const controller = new AbortController();
     entry.controller = controller;
-    const timeoutMs = entry.target.timeoutMs ?? this.timeoutMs;
+    const timeoutMs = this.timeoutOf(entry);
     const timer = this.clock.setTimeout(
       () => controller.abort(new WarrenError('WARREN_ERR_TIMEOUT', `no reading within ${timeoutMs} ms`)),
       timeoutMs,
@@ -260,6 +265,7 @@ export class Poller {
       this.accept(entry, reading);
     } catch (err) {
       if (entry.halted || this.entries.get(deviceId) !== entry) return;
+      entry.consecutiveFailures++;
       this.fail(entry, err);
     } finally {
       this.clock.clearTimeout(timer);
@@ -276,6 +282,7 @@ export class Poller {
     const { sample, dropped } = deriveSample(entry.prev, reading, this.options.derive);
     entry.prev = reading;
     entry.lastReadingAt = reading.at;
+    entry.consecutiveFailures = 0;
     const f = entry.figures;
     const at = reading.at;
     if (reading.cpu) f.cores = { count: reading.cpu.cores, at };
@@ -302,16 +309,26 @@ export class Poller {
     this.emit('onFailure', entry.target.deviceId, entry.lastFailure);
   }
 
+  private timeoutOf(entry: Entry): number {
+    return entry.target.timeoutMs ?? this.timeoutMs;
+  }
+
+  private observation(entry: Entry): DeviceObservation {
+    const { since, lastReadingAt, lastFailure, consecutiveFailures } = entry;
+    return { since, lastReadingAt, lastFailure, consecutiveFailures };
+  }
+
+  private stateOptions(entry: Entry): StateOptions {
+    return {
+      intervalMs: this.baseInterval(entry),
+      staleAfterIntervals: this.options.staleAfterIntervals,
+      offlineAfterIntervals: this.options.offlineAfterIntervals,
+      timeoutMs: this.timeoutOf(entry),
+    };
+  }
+
   private classify(entry: Entry): DeviceStatus {
-    return classifyDevice(
-      { since: entry.since, lastReadingAt: entry.lastReadingAt, lastFailure: entry.lastFailure },
-      this.clock.now(),
-      {
-        intervalMs: this.baseInterval(entry),
-        staleAfterIntervals: this.options.staleAfterIntervals,
-        offlineAfterIntervals: this.options.offlineAfterIntervals,
-      },
-    );
+    return classifyDevice(this.observation(entry), this.clock.now(), this.stateOptions(entry));
   }
 
   private evaluate(entry: Entry): void {
@@ -324,11 +341,9 @@ export class Poller {
     if (entry.stateTimer !== undefined) this.clock.clearTimeout(entry.stateTimer);
     entry.stateTimer = undefined;
     if (!this.running || status.state === 'offline' || this.entries.get(entry.target.deviceId) !== entry) return;
-    const intervals =
-      status.state === 'fresh'
-        ? (this.options.staleAfterIntervals ?? DEFAULT_STALE_AFTER_INTERVALS)
-        : Math.max(this.options.staleAfterIntervals ?? DEFAULT_STALE_AFTER_INTERVALS, this.options.offlineAfterIntervals ?? DEFAULT_OFFLINE_AFTER_INTERVALS);
-    const changeAt = (entry.lastReadingAt ?? entry.since) + intervals * this.baseInterval(entry) + 1;
+    // Failures re-evaluate when they happen (end of runAttempt); this covers silence alone.
+    const changeAt = nextChangeAt(this.observation(entry), this.clock.now(), this.stateOptions(entry));
+    if (changeAt === undefined) return;
     entry.stateTimer = this.clock.setTimeout(() => {
       entry.stateTimer = undefined;
       this.evaluate(entry);

@@ -116,12 +116,79 @@ t.test('a source that hangs and ignores its signal: timed out, not piled on, sta
   t.equal(src.calls.length, 2, 'the hung collect is not called again while it is still running');
   t.match(log.failures.at(-1), /still has not finished|has still not finished/);
   t.same(log.states, ['pi:fresh', 'pi:stale'], 'stale once 3 intervals passed without a reading');
-  await clock.advance(3_000);
-  t.same(log.states, ['pi:fresh', 'pi:stale', 'pi:offline']);
+  // "Still not finished" is the one abandoned attempt again, not a second failure in a row: offline
+  // comes from the silence outlasting 6 intervals and 2 timeouts (7 s), not at 6 intervals.
+  await clock.advance(3_500);
+  t.same(log.states, ['pi:fresh', 'pi:stale'], 'not offline at 7 s');
+  t.match(p.snapshot('pi')!.status.message, /1 attempt timed out; offline after 2 in a row/);
+  await clock.advance(1);
+  t.same(log.states, ['pi:fresh', 'pi:stale', 'pi:offline'], 'offline just after 6 intervals and 2 timeouts');
   t.equal(p.snapshot('pi')!.status.state, 'offline');
   src.release();
   await clock.advance(1_000);
   t.equal(log.states.at(-1), 'pi:fresh', 'back once it answers again');
+  await p.stop();
+});
+
+/** State changes with the milliseconds since `t0` at which they were seen. */
+function timedStates(clock: FakeClock) {
+  const t0 = clock.now();
+  const states: string[] = [];
+  const callbacks: PollerCallbacks = { onStateChange: (_, s) => void states.push(`${s.state}@${clock.now() - t0}`) };
+  return { states, callbacks, at: (ms: number) => clock.advance(t0 + ms - clock.now()) };
+}
+
+// A 2 s interval makes a device offline after 12 s of silence, but one attempt may take its 10 s
+// timeout: on a loaded hub a single slow attempt made healthy devices flap offline and back.
+t.test('2 s interval, 10 s timeout: one timed-out attempt leaves a device stale, two in a row make it offline', async (t) => {
+  const clock = new FakeClock();
+  const src = new ScriptedSource(clock, ['ok', 'hang-abortable']);
+  const { states, callbacks, at } = timedStates(clock);
+  const p = new Poller(callbacks, { clock, intervalMs: 2_000, timeoutMs: 10_000 });
+  p.add({ deviceId: 'pi', source: src });
+  p.start();
+  await at(12_000); // reading at 0; the attempt started at 2 s times out at 12 s, the next starts at once
+  t.same(src.calls.length, 3);
+  await at(12_001);
+  t.same(states, ['fresh@0', 'stale@6001'], 'past 6 intervals of silence after one timeout: still stale');
+  t.match(p.snapshot('pi')!.status.message, /^newest reading is 12 s old \(over 6 intervals; 1 attempt timed out; offline after 2 in a row\); last attempt: no reading within 10000 ms$/);
+  await at(21_999);
+  t.equal(p.snapshot('pi')!.status.state, 'stale');
+  await at(22_000);
+  t.same(states, ['fresh@0', 'stale@6001', 'offline@22000'], 'offline when the second attempt in a row times out');
+  await p.stop();
+});
+
+t.test('2 s interval, 10 s timeout: one slow attempt between readings is no outage; a reading resets the count', async (t) => {
+  const clock = new FakeClock();
+  const src = new ScriptedSource(clock, ['ok', 'hang-abortable', 'ok', 'hang-abortable']);
+  const { states, callbacks, at } = timedStates(clock);
+  const p = new Poller(callbacks, { clock, intervalMs: 2_000, timeoutMs: 10_000 });
+  p.add({ deviceId: 'pi', source: src });
+  p.start();
+  // Reading at 0, timeout at 12 s, reading at 12 s, then timeouts at 24 s and 34 s.
+  await at(24_001);
+  t.same(states, ['fresh@0', 'stale@6001', 'fresh@12000', 'stale@18001'], 'the first timeout did not make it offline');
+  t.match(p.snapshot('pi')!.status.message, /1 attempt timed out/, 'the timeout before the reading is not counted');
+  await at(33_999);
+  t.equal(p.snapshot('pi')!.status.state, 'stale');
+  await at(34_000);
+  t.same(states.at(-1), 'offline@34000', 'offline at the second timeout since the newest reading');
+  await p.stop();
+});
+
+t.test('2 s interval: a source that fails at once (connection refused) is offline after 6 intervals, as before', async (t) => {
+  const clock = new FakeClock();
+  const src = new ScriptedSource(clock, ['ok', 'throw']);
+  const { states, callbacks, at } = timedStates(clock);
+  const p = new Poller(callbacks, { clock, intervalMs: 2_000, timeoutMs: 10_000 });
+  p.add({ deviceId: 'nuc', source: src });
+  p.start();
+  await at(12_000);
+  t.equal(p.snapshot('nuc')!.status.state, 'stale');
+  await at(12_001);
+  t.same(states, ['fresh@0', 'stale@6001', 'offline@12001']);
+  t.match(p.snapshot('nuc')!.status.message, /^no reading for 12 s \(over 6 intervals\); last attempt: connect ECONNREFUSED/);
   await p.stop();
 });
 
