@@ -241,6 +241,11 @@ type ChannelState = { incoming?: { state?: string }; outgoing?: { state?: string
  * - 'close' is emitted only once the readable side has been read to its end, and nobody reads an
  *   idle pooled socket: the pool resumes its idle sockets (see openConnection), and the end of the
  *   remote side is noticed as soon as it comes (`ssh-closed`), failing a write that waits for window.
+ * A failed write also marks the readable side errored (Node does so for both halves of a Duplex),
+ * and ssh2's destroy() emits neither 'error' nor 'close': output still unread when the write failed
+ * would then never end, and whoever reads it waits for good. So a write fails only once the readable
+ * side has ended (its callback is held until then): an exec whose command exited while its input was
+ * still being sent reads all it said, and its end, first.
  */
 function asSocket(ch: ClientChannel): Duplex {
   const s = ch as unknown as Duplex & Record<string, unknown> & ChannelState;
@@ -248,9 +253,13 @@ function asSocket(ch: ClientChannel): Duplex {
     if (typeof s[m] !== 'function') s[m] = () => s;
   }
   const epipe = () => Object.assign(new Error('the SSH channel is closed'), { code: 'EPIPE' });
+  const failWrite = (cb: (err?: Error | null) => void) => {
+    if (s.readableEnded) cb(epipe());
+    else s.once('end', () => cb(epipe()));
+  };
   const write = s._write.bind(s);
   s._write = (data: unknown, encoding: BufferEncoding, cb: (err?: Error | null) => void) => {
-    if (s.outgoing?.state !== 'open') return cb(epipe());
+    if (s.outgoing?.state !== 'open') return failWrite(cb);
     return write(data, encoding, cb);
   };
   // ssh2 marks the channel closed (incoming.state) and then pushes the end of data; a write waiting
@@ -266,9 +275,10 @@ function asSocket(ch: ClientChannel): Duplex {
     remoteClosed = true;
     const cb = s._chunkcb;
     if (cb) {
+      // The chunk is dropped now (it is never sent); the writer hears of it once the output has ended.
       s._chunkcb = undefined;
       s._chunk = undefined;
-      cb(epipe());
+      failWrite(cb);
     }
     s.emit('ssh-closed');
   };
