@@ -960,8 +960,8 @@ export class EngineHost implements ContainerHost, Closable {
       } finally {
         signal?.removeEventListener('abort', onAbort);
       }
-      const { ExitCode } = await exec.inspect({ abortSignal: signal });
-      return { exitCode: ExitCode ?? -1, output: Buffer.concat(parts).toString('utf8') };
+      // As execStream: the engine may record the exit code (and Running: false) a moment after the output ends.
+      return { exitCode: await this.exitCodeOf(exec, signal), output: Buffer.concat(parts).toString('utf8') };
     });
   }
 }
