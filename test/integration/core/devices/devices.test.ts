@@ -147,12 +147,12 @@ t.test('local Docker, dev1 over SSH and dev2 over TCP+TLS: fresh figures, totals
     t.equal(d.engineInfo?.engine, 'docker');
   }
 
-  // The placement snapshot from live data, once it shows the three devices online. With this test's
-  // 2 s interval a device is offline after 12 s without a reading, and one poll may take its whole
-  // 10 s timeout: under CPU stress, polls of local and dev2 timed out ("no reading within 10000 ms")
-  // while their inventory probes ran, and both were offline for a few seconds (then fresh again), so
-  // one snapshot caught them offline, without image lists, as an offline device should be. Every such
-  // blip is written out; what is checked here is the snapshot's contents.
+  // The placement snapshot from live data, once it shows the three devices online. Under CPU stress,
+  // polls of local and dev2 timed out ("no reading within 10000 ms") while their inventory probes ran;
+  // before a device needed two failed attempts in a row to go offline (core/metrics/device-state.ts),
+  // one such timeout at this test's 2 s interval made it offline for a few seconds, and one snapshot
+  // caught it without image lists. Any device still offline in a snapshot is written out; what is
+  // checked here is the snapshot's contents.
   const snapshot = await until('a snapshot with the three devices online', async () => {
     const r = await api('GET', `/api/devices/snapshot?image=${encodeURIComponent(helperImage)}`);
     if (r.status !== 200) throw new Error(`GET /api/devices/snapshot: ${r.status} ${JSON.stringify(r.body)}`);
