@@ -13,24 +13,14 @@
 // object path in reference.ts) the first time they are read; JSON.stringify gives the full shape.
 import { describeTieBreak, explain } from './explain.js';
 import {
-  ARCH,
-  CORDONED,
-  CPU_CORES,
-  DATABASE,
-  DEVICE_PATH,
   hasPath,
   hasPort,
   factors,
   Measure,
   measure,
-  METRICS_STALE,
-  OFFLINE,
   planDatabases,
-  PORT,
   prepareApp,
-  RAM,
   runsPlatform,
-  STORAGE,
   type PreparedApp,
 } from './measure.js';
 import { normalizeImageRef } from './platform.js';
@@ -64,7 +54,6 @@ export interface Evaluated {
   storageNeed: number;
 }
 
-const UNAVAILABLE = OFFLINE | METRICS_STALE | CORDONED;
 /**
  * Histogram sizes of the order's counting sort: totals in hundredths 0–10000 (one more for a float
  * error) and reason counts 0–63. A figure outside (not expected)
@@ -141,39 +130,22 @@ export function rankTable(app: PlacementRequirements, table: DeviceTable, option
     }
   }
 
-  // Each distinct combination of the five lists: its flags, reason count, images present and the memory
-  // of the database servers it would bring.
+  // Each distinct combination of the five lists: its reason count (architecture, device paths, ports),
+  // images present and the memory of the database servers it would bring.
   const parts = table.comboParts;
   const combos = parts.length / 5;
-  const comboFlags = new Uint16Array(combos);
   const comboReasons = new Uint16Array(combos);
   const comboImages = new Uint32Array(combos);
   const comboDedicated = new Float64Array(combos);
   for (let k = 0, p = 0; k < combos; k++, p += 5) {
-    let f = 0;
-    let reasons = 0;
-    if (platformRuns[parts[p]!] === 0) {
-      f |= ARCH;
-      reasons++;
-    }
-    const missing = pathsMissing[parts[p + 1]!]!;
-    if (missing > 0) {
-      f |= DEVICE_PATH;
-      reasons += missing;
-    }
-    const taken = portsTaken[parts[p + 2]!]!;
-    if (taken > 0) {
-      f |= PORT;
-      reasons += taken;
-    }
-    comboFlags[k] = f;
+    const reasons = (platformRuns[parts[p]!] === 0 ? 1 : 0) + pathsMissing[parts[p + 1]!]! + portsTaken[parts[p + 2]!]!;
     comboReasons[k] = Math.min(reasons, 0xffff);
     comboImages[k] = imagesFound[parts[p + 3]!]!;
     comboDedicated[k] = dbMemory.length > 0 ? dbMemory[parts[p + 4]!]! : 0;
   }
   s.comboImages = comboImages;
   s.own = ownMemory;
-  const pass = scoreRows(table, n, prepared, { comboFlags, comboReasons, comboImages, comboDedicated, ownMemory }, s);
+  const pass = scoreRows(table, n, prepared, { comboReasons, comboImages, comboDedicated, ownMemory }, s);
   const { best, second } = pass;
   s.minCents = pass.minCents;
   s.maxCents = pass.maxCents;
@@ -263,7 +235,6 @@ export function placementOrder(result: PlacementResult): PlacementOrder {
 }
 
 interface Judged {
-  comboFlags: Uint16Array;
   comboReasons: Uint16Array;
   comboImages: Uint32Array;
   comboDedicated: Float64Array;
@@ -281,19 +252,12 @@ function scoreRows(
   judged: Judged,
   s: Ranked,
 ): Pass {
-  // The flag bits as locals: an imported binding may be read through an accessor per use (a module
-  // transpiled to CommonJS, as tsx does), which in this loop cost ~0.1 ms per ranking.
-  const fCores = CPU_CORES;
-  const fRam = RAM;
-  const fStorage = STORAGE;
-  const fDatabase = DATABASE;
-  const fUnavailable = UNAVAILABLE;
   // Number.MAX_VALUE, and the histogram size, as function constants (a module binding is a context load).
   const MAX = 1.7976931348623157e308;
   const totalBuckets = TOTAL_BUCKETS;
   const reasonBuckets = REASON_BUCKETS;
   const settings = s.settings;
-  const { comboFlags, comboReasons, comboImages, comboDedicated, ownMemory } = judged;
+  const { comboReasons, comboImages, comboDedicated, ownMemory } = judged;
   const { cents, totalCounts, reasonCounts, room } = s;
   let counted = true;
   // The three largest figures of RAM available on devices that could take an app at all, with their
@@ -333,6 +297,8 @@ function scoreRows(
     comboRamD[k] = ramFactor * need;
   }
   s.comboNeed = comboNeed;
+  const comboDb = new Int32Array(combos);
+  for (let k = 0; k < combos; k++) comboDb[k] = comboDedicated[k]! > 0 ? 1 : 0;
   let minCents = Infinity;
   let maxCents = -Infinity;
   let maxReasons = 0;
@@ -340,12 +306,6 @@ function scoreRows(
   let eligible = 0;
   for (let i = 0; i < n; i++) {
     const u = unavailable[i]!;
-    let f = u & 0xff;
-    let reasons = u >> 8;
-    if (cpus !== undefined && coresCol[i]! < cpus) {
-      f |= fCores;
-      reasons++;
-    }
     let memAvail = memFree[i]!;
     let stoAvail = storageFree[i]!;
     if (ownMemory !== undefined) {
@@ -355,28 +315,20 @@ function scoreRows(
         stoAvail = o[1];
       }
     }
-    // The helpers of measure.ts (finite, clamp01) are written out in this loop: it is
-    // too long for the engine to inline calls, and a call with a double argument boxes it.
-    if (!(memAvail >= memoryNeedApp)) {
-      f |= fRam;
-      reasons++;
-    }
-    if (!(stoAvail >= diskNeed)) {
-      f |= fStorage;
-      reasons++;
-    }
     const k = combo[i]!;
-    const fc = comboFlags[k]!;
-    if (fc !== 0) {
-      f |= fc;
-      reasons += comboReasons[k]!;
-    }
     const memoryNeed = comboNeed[k]!;
-    if (comboDedicated[k]! > 0 && !(memAvail >= memoryNeed)) {
-      f |= fDatabase;
-      reasons++;
-    }
-    if ((f & fUnavailable) === 0 && memAvail > a3) {
+    // The row's reasons: each check adds 0 or 1 without a branch, as which checks fail is random from
+    // row to row (a mispredicted branch costs more than the check). !(a >= b) is a reason, as in
+    // measure.ts (a NaN figure too). The flags themselves are not needed: a row is eligible when it has
+    // no reason, and measure.ts works them out again for a candidate that is read.
+    let reasons =
+      (u >> 8) +
+      comboReasons[k]! +
+      (((memAvail >= memoryNeedApp) as unknown as number) ^ 1) +
+      (((stoAvail >= diskNeed) as unknown as number) ^ 1) +
+      (comboDb[k]! & (((memAvail >= memoryNeed) as unknown as number) ^ 1));
+    if (cpus !== undefined) reasons += ((coresCol[i]! >= cpus) as unknown as number) ^ 1;
+    if ((u & 0xff) === 0 && memAvail > a3) {
       if (memAvail > a1) {
         a3 = a2;
         r3 = r2;
@@ -394,24 +346,29 @@ function scoreRows(
         r3 = i;
       }
     }
-    if (f === 0) {
+    if (reasons === 0) {
       // Only eligible rows have a total (a disqualified one is null, and ordered by its reasons).
       // The scores and the total as measure.ts works them out (the same doubles, added in the same
       // order), the total in whole hundredths.
-      // A quotient x/d (d > 0) is at least 1 when x >= d (division rounds monotonically) and at most 0
-      // when x <= 0: clamped, those are 1 and 0 without dividing; the common case of ample room.
+      // The quotients are always worked out: clamped, they are the ones measure.ts gets (which divides
+      // only between 0 and 1; x/d >= 1 when x >= d, as division rounds monotonically), and a branch
+      // around the division went either way at random. A -0 in place of 0 adds up to the same total.
       const ramValue = memAvail > 0 ? memAvail : 0;
       const ramD = comboRamD[k]!;
       let x = ramValue - memoryNeed;
-      let v = ramD > 0 && x >= ramD ? 1 : ramD > 0 && x <= 0 ? 0 : x / ramD;
+      let v = x / ramD;
       v = v < 0 ? 0 : v > 1 ? 1 : v === v ? v : 0;
       const ram = memoryNeed > 0 ? 100 * v : 100;
       const storageValue = stoAvail > 0 ? stoAvail : 0;
       x = storageValue - diskNeed;
-      v = storageDenominator > 0 && x >= storageDenominator ? 1 : storageDenominator > 0 && x <= 0 ? 0 : x / storageDenominator;
+      v = x / storageDenominator;
       v = v < 0 ? 0 : v > 1 ? 1 : v === v ? v : 0;
       const storage = 100 * v;
-      const cc = Math.round(100 * (ram * fRamScore + storage * fStorageScore + staticParts[i]!));
+      const x100 = 100 * (ram * fRamScore + storage * fStorageScore + staticParts[i]!);
+      // Math.round(x100) without its branch, which went either way at random (on the total's fraction):
+      // floor(x + 0.5) is the same integer for every x below 2^52 (a total is at most 10,000) but
+      // 0.5 − 2^-54, for which x + 0.5 rounds up to 1 (rank.test.ts checks the two alike).
+      const cc = Math.floor(x100 + 0.5) - (x100 === 0.49999999999999994 ? 1 : 0);
       cents[i] = cc;
       let h = memAvail - memoryNeed;
       h = h > MAX ? MAX : h < -MAX ? -MAX : h;
@@ -816,9 +773,9 @@ function countedOrder(
 }
 
 /** Headroom, images present and row of each member of a small group being sorted. */
-const GROUP_ROOM = new Float64Array(32);
-const GROUP_IMAGES = new Uint32Array(32);
-const GROUP_ROWS = new Int32Array(32);
+const GROUP_ROOM = new Float64Array(64);
+const GROUP_IMAGES = new Uint32Array(64);
+const GROUP_ROWS = new Int32Array(64);
 
 /**
  * Sort order[a..b) by headroom (roomOf, by row), then images present (comboImages of the row's
@@ -826,7 +783,7 @@ const GROUP_ROWS = new Int32Array(32);
  */
 function sortGroup(order: Int32Array, a: number, b: number, roomOf: Float64Array, comboImages: Uint32Array, combo: Int32Array): void {
   const len = b - a;
-  if (len <= 32) {
+  if (len <= 64) {
     // Insertion sort over the members' figures, read once each: groups are small; moving only past
     // strictly worse entries keeps it stable.
     const room = GROUP_ROOM;

@@ -377,3 +377,43 @@ t.test('an empty inventory recommends nothing and does not throw', async (t) => 
   const r = rankDevices(app(), []);
   t.same([r.recommended, r.candidates, r.suggestions, r.warnings.map((w) => w.code)], [null, [], [], ['NO_DEVICES']]);
 });
+
+t.test("the ranking pass's rounding of totals is Math.round's", async (t) => {
+  // core/placement/rank.ts scoreRows rounds 100 × the weighted sum with floor(x + 0.5), corrected for
+  // the one double below 0.5 where x + 0.5 rounds up to 1, instead of Math.round (whose branch goes
+  // either way at random). Totals in hundredths lie in 0..10000; checked well beyond (the identity
+  // holds below 2^52), on every half,
+  // on the doubles next to each half, and on random doubles.
+  const pass = (x: number) => Math.floor(x + 0.5) - (x === 0.49999999999999994 ? 1 : 0);
+  // The doubles next to a positive x, from its bits.
+  const f64 = new Float64Array(1);
+  const bits = new BigInt64Array(f64.buffer);
+  const step = (x: number, by: bigint) => {
+    f64[0] = x;
+    bits[0]! += by;
+    return f64[0]!;
+  };
+  const below = (x: number) => step(x, -1n);
+  const above = (x: number) => step(x, 1n);
+  let checked = 0;
+  let wrong = 0;
+  const check = (x: number) => {
+    checked++;
+    if (pass(x) !== Math.round(x) && !(pass(x) === 0 && Math.round(x) === 0)) {
+      wrong++;
+      if (wrong <= 5) t.fail(`x = ${x}: ${pass(x)} instead of ${Math.round(x)}`);
+    }
+  };
+  for (let k = -2; k <= 20_000; k++) {
+    const half = k + 0.5;
+    for (const x of half > 0 ? [k, half, below(half), above(half), below(below(half))] : [k, half]) check(x);
+  }
+  // Up to 2^52, where doubles stop having halves (beyond, x + 0.5 rounds: not a total).
+  for (const x of [0, -0, 0.49999999999999994, 0.5, 0.5000000000000001, 1e-300, 2 ** 51 + 0.5, 2 ** 52 - 0.5, 2 ** 52 - 1, 2 ** 52]) check(x);
+  let seed = 12345;
+  for (let k = 0; k < 200_000; k++) {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    check((seed / 2 ** 32) * 10_001);
+  }
+  t.equal(wrong, 0, `${checked} values round alike`);
+});
