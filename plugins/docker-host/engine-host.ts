@@ -878,6 +878,10 @@ export class EngineHost implements ContainerHost, Closable {
     const demux = new DockerStreamDemuxer();
     let stderr = '';
     let finished = false;
+    // Podman resets the attach connection when a command exits while its input is still being sent
+    // (read ECONNRESET). The output then ends here and wait() judges it: the command's exit code when
+    // it failed, an error when it exited 0 or is still running (its output may be cut).
+    let reset: Error | undefined;
     const output = (async function* () {
       try {
         for await (const chunk of stream as AsyncIterable<Buffer>) {
@@ -886,6 +890,9 @@ export class EngineHost implements ContainerHost, Closable {
             else if (stderr.length < 65536) stderr += f.data.toString('utf8');
           }
         }
+      } catch (e) {
+        if (!stdin || (e as NodeJS.ErrnoException).code !== 'ECONNRESET') throw e;
+        reset = e as Error;
       } finally {
         // Left early (the reader stopped): the command is cut off rather than left blocked on its output.
         close();
@@ -920,6 +927,14 @@ export class EngineHost implements ContainerHost, Closable {
           () => undefined,
           (e: unknown) => e,
         );
+        if (reset) {
+          const { ExitCode, Running } = await exec.inspect({ abortSignal: signal });
+          if (Running || ExitCode === null || ExitCode === undefined || ExitCode === 0) {
+            throw new WarrenError('WARREN_ERR_ENGINE', `exec in ${project}/${service} on ${where}: the engine reset the stream while the command ${Running ? 'was still running' : 'ended'}; its output may be incomplete`, { cause: reset });
+          }
+          const note = 'the engine reset the stream when the command stopped reading its input: its own error output may be cut';
+          return { exitCode: ExitCode, stderr: stderr ? `${stderr.trimEnd()}\n(${note})` : `(${note})` };
+        }
         if (feedError && !(feedError instanceof InputRefused)) throw feedError;
         const exitCode = await this.exitCodeOf(exec, signal);
         // The command stopped reading its input: its own exit code and stderr say why (psql's error).
