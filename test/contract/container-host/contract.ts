@@ -8,6 +8,7 @@ import { normalizeImageRef } from '../../../core/placement/index.js';
 import type { Closable } from '../../../core/plugin/types.js';
 import type { StackSpec } from '../../../core/providers/compose.js';
 import type { ContainerHost, LogLine, ProgressEvent } from '../../../core/providers/container-host.js';
+import { within } from '../../helpers/wait.js';
 
 export interface ContractOptions {
   /** A local image with busybox's sh, httpd and wget (the test environment's warren-test/web). */
@@ -282,6 +283,46 @@ export function runContainerHostContract(
       t.equal(app?.memoryLimitBytes, 64 * 2 ** 20, 'the memory limit was applied');
       t.ok(app!.memoryBytes > 0 && app!.memoryBytes < 64 * 2 ** 20);
       t.ok(app!.cpuTotalNs > 0);
+    });
+
+    await t.test('execStream: input in, output out, exit code and stderr, and a command that stops reading', async (t) => {
+      // What database moves rely on (a dump piped into a restore): the input fed and closed, the output
+      // streamed, the command's own exit code and stderr. A command that stops reading partway through
+      // its input and exits (a restore failing early) must still end: the feed stops and wait() answers.
+      t.ok(host.execStream, 'implemented');
+      const MiB = 2 ** 20;
+      let inputClosed = false;
+      async function* input(total: number): AsyncGenerator<Uint8Array> {
+        const chunk = Buffer.alloc(64 * 1024, 120);
+        try {
+          for (let sent = 0; sent < total; sent += chunk.length) yield chunk.subarray(0, Math.min(chunk.length, total - sent));
+        } finally {
+          inputClosed = true;
+        }
+      }
+      const counted = await host.execStream!(project, 'app', ['sh', '-c', 'wc -c; echo counted >&2; exit 5'], { stdin: input(4 * MiB) });
+      let out = '';
+      for await (const c of counted.stdout) out += Buffer.from(c).toString('utf8');
+      const r = await within(30_000, 'wait() of wc -c', counted.wait());
+      t.same({ out: out.trim(), exitCode: r.exitCode, stderr: r.stderr.trim() }, { out: String(4 * MiB), exitCode: 5, stderr: 'counted' }, 'every byte fed reached the command');
+
+      inputClosed = false;
+      const early = await host.execStream!(project, 'app', ['sh', '-c', 'head -c 1000000 >/dev/null; echo stopped >&2; exit 4'], { stdin: input(48 * MiB) });
+      for await (const c of early.stdout) void c;
+      const e = await within(30_000, 'wait() of a command that stopped reading', early.wait());
+      t.equal(e.exitCode, 4, 'its own exit code');
+      if ((await host.info()).engine === 'podman') {
+        // Podman resets its attach connection when the command exits with input still coming: either its
+        // stream ends in a reset (the provider then says so in stderr) or Podman puts its own error in
+        // the command's stderr. The command's own stderr is lost either way.
+        t.match(e.stderr, /stopped|reset/, `Podman: the command's stderr, or a note that the stream was reset (${JSON.stringify(e.stderr.trim())})`);
+      } else t.equal(e.stderr.trim(), 'stopped', 'its own stderr');
+      t.ok(inputClosed, 'the input was closed');
+
+      const big = await host.execStream!(project, 'app', ['sh', '-c', 'head -c 20000000 /dev/zero']);
+      let n = 0;
+      for await (const c of big.stdout) n += c.length;
+      t.same({ bytes: n, exitCode: (await within(30_000, 'wait() after 20 MB of output', big.wait())).exitCode }, { bytes: 20_000_000, exitCode: 0 }, 'output larger than any buffer, read to the end');
     });
 
     await t.test('container stats aborted mid-call settle at once, not when the engine answers', async (t) => {
