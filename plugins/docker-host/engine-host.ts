@@ -928,12 +928,13 @@ export class EngineHost implements ContainerHost, Closable {
           (e: unknown) => e,
         );
         if (reset) {
-          const { ExitCode, Running } = await exec.inspect({ abortSignal: signal });
-          if (Running || ExitCode === null || ExitCode === undefined || ExitCode === 0) {
-            throw new WarrenError('WARREN_ERR_ENGINE', `exec in ${project}/${service} on ${where}: the engine reset the stream while the command ${Running ? 'was still running' : 'ended'}; its output may be incomplete`, { cause: reset });
+          // As below, the engine may record the exit a moment late: -1 when it has none (still running).
+          const exitCode = await this.exitCodeOf(exec, signal);
+          if (exitCode <= 0) {
+            throw new WarrenError('WARREN_ERR_ENGINE', `exec in ${project}/${service} on ${where}: the engine reset the stream while the command ${exitCode === 0 ? 'ended' : 'was still running'}; its output may be incomplete`, { cause: reset });
           }
           const note = 'the engine reset the stream when the command stopped reading its input: its own error output may be cut';
-          return { exitCode: ExitCode, stderr: stderr ? `${stderr.trimEnd()}\n(${note})` : `(${note})` };
+          return { exitCode, stderr: stderr ? `${stderr.trimEnd()}\n(${note})` : `(${note})` };
         }
         if (feedError && !(feedError instanceof InputRefused)) throw feedError;
         const exitCode = await this.exitCodeOf(exec, signal);
