@@ -27,6 +27,7 @@ import { normalizeImageRef } from './platform.js';
 import { describeCurves, resolveSettings, type Settings } from './settings.js';
 import { suggestFixes } from './suggest.js';
 import { ageAt } from './row-scores.js';
+import { simdOrder, simdPass, simdRanker } from './simd.js';
 import { DeviceTable } from './table.js';
 import type {
   Candidate,
@@ -145,7 +146,9 @@ export function rankTable(app: PlacementRequirements, table: DeviceTable, option
   }
   s.comboImages = comboImages;
   s.own = ownMemory;
-  const pass = scoreRows(table, n, prepared, { comboReasons, comboImages, comboDedicated, ownMemory }, s);
+  const judged = { comboReasons, comboImages, comboDedicated, ownMemory };
+  const ex = simdRanker();
+  const pass = ex !== null ? scoreRowsSimd(ex, table, n, prepared, judged, s) : scoreRows(table, n, prepared, judged, s);
   const { best, second } = pass;
   s.minCents = pass.minCents;
   s.maxCents = pass.maxCents;
@@ -258,6 +261,7 @@ function scoreRows(
   const reasonBuckets = REASON_BUCKETS;
   const settings = s.settings;
   const { comboReasons, comboImages, comboDedicated, ownMemory } = judged;
+  s.claimScratch();
   const { cents, totalCounts, reasonCounts, room } = s;
   let counted = true;
   // The three largest figures of RAM available on devices that could take an app at all, with their
@@ -399,6 +403,125 @@ function scoreRows(
   return { best, second, eligible, minCents, maxCents, maxReasons, largestId: largest.id, largestMemory: largest.memory, largestHome: largest.home, top: [a1, r1, a2, r2, a3, r3] };
 }
 
+/**
+ * scoreRows with the WebAssembly pass (simd.ts): the same figures, written to the same places, but for
+ * the order's scratch, which stays in the module's memory (Ranked.simd). The best and the runner-up
+ * and the largest free RAM are found here, over the totals the pass gave.
+ */
+function scoreRowsSimd(ex: NonNullable<ReturnType<typeof simdRanker>>, table: DeviceTable, n: number, prepared: PreparedApp, judged: Judged, s: Ranked): Pass {
+  const MAX = 1.7976931348623157e308;
+  const settings = s.settings;
+  const { comboReasons, comboImages, comboDedicated, ownMemory } = judged;
+  const memoryNeedApp = prepared.memoryNeed;
+  const diskNeed = prepared.diskNeed;
+  const c = settings.curves;
+  const ramFactor = c.ram.headroomFactor;
+  const combos = comboDedicated.length;
+  const comboNeed = new Float64Array(combos);
+  const comboRamD = new Float64Array(combos);
+  const comboDb = new Int32Array(combos);
+  for (let k = 0; k < combos; k++) {
+    let need = memoryNeedApp + comboDedicated[k]!;
+    need = need > MAX ? MAX : need < -MAX ? -MAX : need;
+    comboNeed[k] = need;
+    comboRamD[k] = ramFactor * need;
+    comboDb[k] = comboDedicated[k]! > 0 ? 1 : 0;
+  }
+  s.comboNeed = comboNeed;
+  s.simd = true;
+  const weightFactors = factors(settings);
+  const unavailable = table.unavailable(settings.freshnessLimitSeconds, settings.now);
+  const staticParts = table.staticScores(settings);
+  const cents = s.cents;
+  const found = simdPass(
+    ex,
+    s.gen,
+    table,
+    n,
+    { unavailable, staticParts, byId: s.byId },
+    { reasons: comboReasons, need: comboNeed, ramD: comboRamD, db: comboDb, images: comboImages },
+    ownMemory,
+    {
+      cpus: prepared.cpus,
+      memoryNeed: memoryNeedApp,
+      diskNeed,
+      storageDenominator: c.storage.headroomFactor * Math.max(diskNeed, c.storage.minNeedBytes),
+      fRam: weightFactors[0]!,
+      fStorage: weightFactors[1]!,
+    },
+    cents,
+  );
+  s.counted = !found.outside && found.maxReasons < REASON_BUCKETS;
+  // The best and the runner-up, in row order as the pass: one comparison per row, a call for the few
+  // that come close (a disqualified row's total is negative).
+  let best = -1;
+  let second = -1;
+  let secondCents = 0;
+  for (let i = 0; i < n; i++) {
+    if (cents[i]! >= secondCents) {
+      if (best < 0 || s.before(i, best)) {
+        second = best;
+        best = i;
+      } else if (second < 0 || s.before(i, second)) second = i;
+      secondCents = second < 0 ? 0 : cents[second]!;
+    }
+  }
+  const top = largestRoom(n, unavailable, table.memFree, ownMemory);
+  const largest = table.largestApp(prepared.id);
+  const any = found.eligible > 0;
+  return {
+    best,
+    second,
+    eligible: found.eligible,
+    minCents: any ? found.minCents : Infinity,
+    maxCents: any ? found.maxCents : -Infinity,
+    maxReasons: found.maxReasons,
+    largestId: largest.id,
+    largestMemory: largest.memory,
+    largestHome: largest.home,
+    top,
+  };
+}
+
+/**
+ * The three largest figures of RAM available on devices that could take an app at all (not offline,
+ * stale or cordoned), with their rows, for the largest-app warning.
+ */
+function largestRoom(n: number, unavailable: Uint16Array, memFree: Float64Array, own: Map<number, [number, number]> | undefined): Pass['top'] {
+  let a1 = -Infinity;
+  let a2 = -Infinity;
+  let a3 = -Infinity;
+  let r1 = -1;
+  let r2 = -1;
+  let r3 = -1;
+  for (let i = 0; i < n; i++) {
+    let mem = memFree[i]!;
+    if (own !== undefined) {
+      const o = own.get(i);
+      if (o !== undefined) mem = o[0];
+    }
+    if (mem > a3 && (unavailable[i]! & 0xff) === 0) {
+      if (mem > a1) {
+        a3 = a2;
+        r3 = r2;
+        a2 = a1;
+        r2 = r1;
+        a1 = mem;
+        r1 = i;
+      } else if (mem > a2) {
+        a3 = a2;
+        r3 = r2;
+        a2 = mem;
+        r2 = i;
+      } else {
+        a3 = mem;
+        r3 = i;
+      }
+    }
+  }
+  return [a1, r1, a2, r2, a3, r3];
+}
+
 interface Pass {
   best: number;
   /** The runner-up among eligible rows, or -1. */
@@ -469,6 +592,8 @@ class Ranked {
   own: Map<number, [number, number]> | undefined = undefined;
   /** False when a total or reason count falls outside the histograms. */
   counted = true;
+  /** Ranked by the WebAssembly pass (simd.ts): the order's scratch is in the module's memory. */
+  simd = false;
   minCents = 0;
   maxCents = -1;
   maxReasons = 0;
@@ -493,13 +618,8 @@ class Ranked {
     // The totals are handed out (placementOrder): their own array.
     this.cents = new Int32Array(n);
     this.gen = ++scratchGen;
-    if (histGen !== 0) {
-      SCRATCH_SLOTS.fill(0);
-    }
-    histGen = this.gen;
     if (SCRATCH_ROOM.length < n) SCRATCH_ROOM = new Float64Array(Math.max(n, SCRATCH_ROOM.length * 2));
     this.room = SCRATCH_ROOM;
-    roomGen = this.gen;
     this.totalCounts = SCRATCH_TOTALS;
     this.reasonCounts = SCRATCH_REASONS;
     this.byId = table.idOrder();
@@ -511,6 +631,15 @@ class Ranked {
     this.snapshots = rows.snapshots;
     this.memFree = rows.memFree;
     this.combo = rows.combo;
+  }
+
+  /** The JavaScript pass (scoreRows) counts into the module's histograms and headroom: now this ranking's. */
+  claimScratch(): void {
+    if (histGen !== 0) {
+      SCRATCH_SLOTS.fill(0);
+    }
+    histGen = this.gen;
+    roomGen = this.gen;
   }
 
   /** RAM left on row i after this app (and the database servers it would bring), clamped finite. */
@@ -542,6 +671,19 @@ class Ranked {
   sorted(): Int32Array {
     if (this.order !== undefined) return this.order;
     const n = this.cents.length;
+    if (this.simd && this.counted) {
+      // From the WebAssembly pass's scratch, unless a later ranking has used it.
+      const ex = simdRanker();
+      const any = this.eligibleCount > 0;
+      const order =
+        ex === null
+          ? null
+          : simdOrder(ex, this.gen, n, any ? this.minCents : 1, any ? this.maxCents : 0, (o, a, b, room) => sortGroup(o, a, b, room, this.comboImages, this.combo));
+      if (order !== null) {
+        this.order = order;
+        return order;
+      }
+    }
     // The tie groups read each eligible row's headroom.
     this.ensureRoom();
     if (this.counted) {

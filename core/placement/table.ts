@@ -144,6 +144,12 @@ export class DeviceTable {
   private byId: Int32Array | null = null;
   /** Bumped on every change, so that a caller can tell whether the table moved under it. */
   version = 0;
+  /**
+   * Bumped whenever a column a ranking reads may have changed: a row written or moved, the kept static
+   * scores or availability flags worked out again. A copy of the columns (simd.ts) is current while
+   * this has not moved.
+   */
+  columnsEpoch = 0;
   /** A result holds ids, names and snapshots as they were: copy them before the next change. */
   private lent = false;
   /** App ids of the largest-app columns, one string per id (compared by identity when ranking). */
@@ -242,6 +248,7 @@ export class DeviceTable {
     const i = this.rowOf.get(id);
     if (i === undefined) return false;
     this.unlend();
+    this.columnsEpoch++;
     const last = this.size - 1;
     if (this.sampledAt[i] === this.sampledAt[i]) this.sampledRows--;
     if (i !== last) this.move(last, i);
@@ -282,6 +289,7 @@ export class DeviceTable {
   staticScores(s: Settings): Float64Array {
     const key = staticKey(s);
     if (this.scorer === null || this.scorer.key !== key) {
+      this.columnsEpoch++;
       const scorer = new StaticScorer(s, key);
       for (let i = 0; i < this.size; i++) this.staticParts[i] = scorer.row(this, i);
       this.scorer = scorer;
@@ -295,6 +303,7 @@ export class DeviceTable {
    */
   unavailable(limit: number, now: number): Uint16Array {
     if (this.freshLimit === limit && (this.sampledRows === 0 || (now >= this.freshFrom && now < this.freshUntil))) return this.availBits;
+    this.columnsEpoch++;
     this.freshLimit = limit;
     this.freshFrom = now;
     this.freshUntil = Infinity;
@@ -381,6 +390,7 @@ export class DeviceTable {
   }
 
   private write(i: number, d: DeviceSnapshot): void {
+    this.columnsEpoch++;
     this.names[i] = d.name;
     this.snapshots[i] = d;
     this.online[i] = d.online ? 1 : 0;
@@ -476,6 +486,7 @@ export class DeviceTable {
   }
 
   private move(from: number, to: number): void {
+    this.columnsEpoch++;
     const id = this.ids[from]!;
     this.ids[to] = id;
     this.rowOf.set(id, to);
