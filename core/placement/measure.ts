@@ -320,9 +320,26 @@ export function poolVersionOk(p: PreparedNeed, version: string): boolean {
   if (!range) return true;
   let ok = p.versions.get(version);
   if (ok === undefined) {
+    ok = versionSatisfies(version, range);
+    if (p.versions.size < 4096) p.versions.set(version, ok);
+  }
+  return ok;
+}
+
+/**
+ * Does a server's version (coerced: `10.11.6-MariaDB` is 10.11.6) satisfy a semver range. Remembered
+ * across rankings (a pure function of two strings; a lab has a handful of each): semver parses the
+ * range and coerces the version each time, and took more time than the rest of a ranking's setup.
+ */
+const satisfied = new Map<string, boolean>();
+export function versionSatisfies(version: string, range: string): boolean {
+  const key = `${range.length}:${range}${version}`;
+  let ok = satisfied.get(key);
+  if (ok === undefined) {
     const v = semver.coerce(version);
     ok = v !== null && semver.satisfies(v, range);
-    if (p.versions.size < 4096) p.versions.set(version, ok);
+    if (satisfied.size >= 4096) satisfied.clear();
+    satisfied.set(key, ok);
   }
   return ok;
 }

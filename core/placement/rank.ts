@@ -452,21 +452,7 @@ function scoreRowsSimd(ex: NonNullable<ReturnType<typeof simdRanker>>, table: De
     cents,
   );
   s.counted = !found.outside && found.maxReasons < REASON_BUCKETS;
-  // The best and the runner-up, in row order as the pass: one comparison per row, a call for the few
-  // that come close (a disqualified row's total is negative).
-  let best = -1;
-  let second = -1;
-  let secondCents = 0;
-  for (let i = 0; i < n; i++) {
-    if (cents[i]! >= secondCents) {
-      if (best < 0 || s.before(i, best)) {
-        second = best;
-        best = i;
-      } else if (second < 0 || s.before(i, second)) second = i;
-      secondCents = second < 0 ? 0 : cents[second]!;
-    }
-  }
-  const top = largestRoom(n, unavailable, table.memFree, ownMemory);
+  const { best, second, top } = found;
   const largest = table.largestApp(prepared.id);
   const any = found.eligible > 0;
   return {
@@ -481,45 +467,6 @@ function scoreRowsSimd(ex: NonNullable<ReturnType<typeof simdRanker>>, table: De
     largestHome: largest.home,
     top,
   };
-}
-
-/**
- * The three largest figures of RAM available on devices that could take an app at all (not offline,
- * stale or cordoned), with their rows, for the largest-app warning.
- */
-function largestRoom(n: number, unavailable: Uint16Array, memFree: Float64Array, own: Map<number, [number, number]> | undefined): Pass['top'] {
-  let a1 = -Infinity;
-  let a2 = -Infinity;
-  let a3 = -Infinity;
-  let r1 = -1;
-  let r2 = -1;
-  let r3 = -1;
-  for (let i = 0; i < n; i++) {
-    let mem = memFree[i]!;
-    if (own !== undefined) {
-      const o = own.get(i);
-      if (o !== undefined) mem = o[0];
-    }
-    if (mem > a3 && (unavailable[i]! & 0xff) === 0) {
-      if (mem > a1) {
-        a3 = a2;
-        r3 = r2;
-        a2 = a1;
-        r2 = r1;
-        a1 = mem;
-        r1 = i;
-      } else if (mem > a2) {
-        a3 = a2;
-        r3 = r2;
-        a2 = mem;
-        r2 = i;
-      } else {
-        a3 = mem;
-        r3 = i;
-      }
-    }
-  }
-  return [a1, r1, a2, r2, a3, r3];
 }
 
 interface Pass {

@@ -22,6 +22,10 @@ interface RankExports {
     needApp: number, disk: number, storageDen: number, fRam: number, fSto: number, pCents: number, pRoom: number,
   ): number;
   count(n: number, pCents: number, pSlots: number): void;
+  pick(n: number, pCents: number, pRoom: number, pCombo: number, pCI: number, pRank: number): void;
+  largest(n: number, pU: number, pMem: number, pOut: number): void;
+  best: WebAssembly.Global;
+  second: WebAssembly.Global;
   order(n: number, pById: number, pCents: number, pSlots: number, minC: number, maxC: number, pRoom: number, pCombo: number, pCI: number, pOrder: number): number;
   minCents: WebAssembly.Global;
   maxCents: WebAssembly.Global;
@@ -69,6 +73,8 @@ interface Layout {
   stat: number;
   cores: number;
   byId: number;
+  rank: number;
+  out: number;
   cents: number;
   room: number;
   order: number;
@@ -111,6 +117,8 @@ function ensureLayout(ex: RankExports, n: number, combos: number): Layout {
     u: take(2 * rows),
     combo: take(4 * rows),
     byId: take(4 * rows),
+    rank: take(4 * rows),
+    out: take(48),
     cents: take(4 * rows),
     order: take(4 * rows),
     slots: take(4 * SLOTS),
@@ -138,6 +146,11 @@ export interface SimdCombos {
 
 /** What the pass found, besides the totals it wrote into `cents`. */
 export interface SimdPass {
+  /** The best eligible row and the runner-up (-1: none). */
+  best: number;
+  second: number;
+  /** The three largest figures of RAM available on rows that could take an app, with their rows. */
+  top: [number, number, number, number, number, number];
   eligible: number;
   minCents: number;
   maxCents: number;
@@ -171,7 +184,10 @@ export function simdPass(
     new Float64Array(buf, l.sto, n + 1).set(table.storageFree.subarray(0, n));
     new Float64Array(buf, l.stat, n + 1).set(columns.staticParts.subarray(0, n));
     new Float64Array(buf, l.cores, n + 1).set(table.cores.subarray(0, n));
-    new Int32Array(buf, l.byId, n).set(columns.byId);
+    const byId = columns.byId;
+    new Int32Array(buf, l.byId, n).set(byId);
+    const rank = new Int32Array(buf, l.rank, n);
+    for (let r = 0; r < n; r++) rank[byId[r]!] = r;
     // The spare row after the last (the pass takes rows in pairs): combination 0, nothing counted.
     new Uint16Array(buf, l.u, n + 1)[n] = 0;
     new Int32Array(buf, l.combo, n + 1)[n] = 0;
@@ -196,7 +212,8 @@ export function simdPass(
   new Uint32Array(buf, l.ci, nc).set(combos.images);
   const cpus = app.cpus;
   const eligible = ex.pass(
-    n, l.u, l.combo, l.mem, l.sto, l.stat, l.cores,
+    // Without a CPU limit the cores are not read: the pass loads the static scores' lines in their place.
+    n, l.u, l.combo, l.mem, l.sto, l.stat, cpus === undefined ? l.stat : l.cores,
     cpus === undefined ? 0 : 1, cpus ?? 0,
     l.cr, l.cn, l.crd, l.cd,
     app.memoryNeed, app.diskNeed, app.storageDenominator, app.fRam, app.fStorage,
@@ -205,8 +222,15 @@ export function simdPass(
   new Int32Array(buf, l.slots, SLOTS).fill(0);
   ex.count(n, l.cents, l.slots);
   cents.set(new Int32Array(buf, l.cents, n));
+  ex.pick(n, l.cents, l.room, l.combo, l.ci, l.rank);
+  ex.largest(n, l.u, l.mem, l.out);
+  const top = new Float64Array(buf, l.out, 3);
+  const rows = new Int32Array(buf, l.out + 24, 3);
   owner = gen;
   return {
+    best: ex.best.value as number,
+    second: ex.second.value as number,
+    top: [top[0]!, rows[0]!, top[1]!, rows[1]!, top[2]!, rows[2]!],
     eligible,
     minCents: ex.minCents.value as number,
     maxCents: ex.maxCents.value as number,

@@ -22,7 +22,8 @@
 ;;   pCents  i32  per row, out: total in hundredths (eligible) or -1 - reasons
 ;;   pRoom   f64  per row, out: RAM headroom after the app (meaningful for eligible rows)
 ;;   pSlots  i32  10002 totals + 64 reason counts: rows per bucket, then the order's positions
-;;   pById   i32  rows in device id order;  pOrder i32 out: rows best first
+;;   pById   i32  rows in device id order;  pRank i32: each row's place in that order
+;;   pOrder  i32  out: rows best first
 (module
   (memory (export "memory") 1)
   ;; Figures of the last pass: smallest and largest total of an eligible row, largest reason count,
@@ -177,6 +178,86 @@
       (i32.store (local.get $at) (i32.add (i32.load (local.get $at)) (i32.const 1)))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $rows))))
+
+  ;; Does eligible row i come before eligible row j: higher total, RAM headroom, images present, then
+  ;; the lower device id (pRank: each row's place in id order). As Ranked.before in rank.ts.
+  (func $before (param $i i32) (param $j i32) (param $pCents i32) (param $pRoom i32) (param $pCombo i32) (param $pCI i32) (param $pRank i32) (result i32)
+    (local $ci i32) (local $cj i32) (local $hi f64) (local $hj f64) (local $mi i32) (local $mj i32)
+    (local.set $ci (i32.load (i32.add (local.get $pCents) (i32.shl (local.get $i) (i32.const 2)))))
+    (local.set $cj (i32.load (i32.add (local.get $pCents) (i32.shl (local.get $j) (i32.const 2)))))
+    (if (i32.ne (local.get $ci) (local.get $cj)) (then (return (i32.gt_s (local.get $ci) (local.get $cj)))))
+    (local.set $hi (f64.load (i32.add (local.get $pRoom) (i32.shl (local.get $i) (i32.const 3)))))
+    (local.set $hj (f64.load (i32.add (local.get $pRoom) (i32.shl (local.get $j) (i32.const 3)))))
+    (if (f64.ne (local.get $hi) (local.get $hj)) (then (return (f64.gt (local.get $hi) (local.get $hj)))))
+    (local.set $mi (i32.load (i32.add (local.get $pCI) (i32.shl (i32.load (i32.add (local.get $pCombo) (i32.shl (local.get $i) (i32.const 2)))) (i32.const 2)))))
+    (local.set $mj (i32.load (i32.add (local.get $pCI) (i32.shl (i32.load (i32.add (local.get $pCombo) (i32.shl (local.get $j) (i32.const 2)))) (i32.const 2)))))
+    (if (i32.ne (local.get $mi) (local.get $mj)) (then (return (i32.gt_u (local.get $mi) (local.get $mj)))))
+    (i32.lt_s
+      (i32.load (i32.add (local.get $pRank) (i32.shl (local.get $i) (i32.const 2))))
+      (i32.load (i32.add (local.get $pRank) (i32.shl (local.get $j) (i32.const 2))))))
+
+  ;; The best eligible row and the runner-up (the next in the order), into the globals best and second
+  ;; (-1: none), rows taken in row order as the JavaScript pass does.
+  (global $best (export "best") (mut i32) (i32.const -1))
+  (global $second (export "second") (mut i32) (i32.const -1))
+  (func (export "pick") (param $n i32) (param $pCents i32) (param $pRoom i32) (param $pCombo i32) (param $pCI i32) (param $pRank i32)
+    (local $i i32) (local $best i32) (local $second i32) (local $secondCents i32)
+    (local.set $best (i32.const -1))
+    (local.set $second (i32.const -1))
+    (block $done (loop $rows
+      (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
+      ;; A disqualified row's total is negative; most rows total less than the runner-up.
+      (if (i32.ge_s (i32.load (i32.add (local.get $pCents) (i32.shl (local.get $i) (i32.const 2)))) (local.get $secondCents))
+        (then
+          (if (i32.or (i32.lt_s (local.get $best) (i32.const 0))
+                      (call $before (local.get $i) (local.get $best) (local.get $pCents) (local.get $pRoom) (local.get $pCombo) (local.get $pCI) (local.get $pRank)))
+            (then
+              (local.set $second (local.get $best))
+              (local.set $best (local.get $i)))
+            (else
+              (if (i32.or (i32.lt_s (local.get $second) (i32.const 0))
+                          (call $before (local.get $i) (local.get $second) (local.get $pCents) (local.get $pRoom) (local.get $pCombo) (local.get $pCI) (local.get $pRank)))
+                (then (local.set $second (local.get $i))))))
+          (local.set $secondCents
+            (select (i32.const 0) (i32.load (i32.add (local.get $pCents) (i32.shl (local.get $second) (i32.const 2))))
+                    (i32.lt_s (local.get $second) (i32.const 0))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $rows)))
+    (global.set $best (local.get $best))
+    (global.set $second (local.get $second)))
+
+  ;; The three largest figures of RAM available (pMem) on rows that are not offline, stale or cordoned,
+  ;; with their rows, for the largest-app warning: f64 × 3 at pOut, then i32 × 3 (-1: none).
+  (func (export "largest") (param $n i32) (param $pU i32) (param $pMem i32) (param $pOut i32)
+    (local $i i32) (local $m f64) (local $a1 f64) (local $a2 f64) (local $a3 f64) (local $r1 i32) (local $r2 i32) (local $r3 i32)
+    (local.set $a1 (f64.const -inf)) (local.set $a2 (f64.const -inf)) (local.set $a3 (f64.const -inf))
+    (local.set $r1 (i32.const -1)) (local.set $r2 (i32.const -1)) (local.set $r3 (i32.const -1))
+    (block $done (loop $rows
+      (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
+      (local.set $m (f64.load (i32.add (local.get $pMem) (i32.shl (local.get $i) (i32.const 3)))))
+      (if (i32.and (f64.gt (local.get $m) (local.get $a3))
+                   (i32.eqz (i32.and (i32.load16_u (i32.add (local.get $pU) (i32.shl (local.get $i) (i32.const 1)))) (i32.const 0xff))))
+        (then
+          (if (f64.gt (local.get $m) (local.get $a1))
+            (then
+              (local.set $a3 (local.get $a2)) (local.set $r3 (local.get $r2))
+              (local.set $a2 (local.get $a1)) (local.set $r2 (local.get $r1))
+              (local.set $a1 (local.get $m)) (local.set $r1 (local.get $i)))
+            (else
+              (if (f64.gt (local.get $m) (local.get $a2))
+                (then
+                  (local.set $a3 (local.get $a2)) (local.set $r3 (local.get $r2))
+                  (local.set $a2 (local.get $m)) (local.set $r2 (local.get $i)))
+                (else
+                  (local.set $a3 (local.get $m)) (local.set $r3 (local.get $i))))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $rows)))
+    (f64.store (local.get $pOut) (local.get $a1))
+    (f64.store offset=8 (local.get $pOut) (local.get $a2))
+    (f64.store offset=16 (local.get $pOut) (local.get $a3))
+    (i32.store offset=24 (local.get $pOut) (local.get $r1))
+    (i32.store offset=28 (local.get $pOut) (local.get $r2))
+    (i32.store offset=32 (local.get $pOut) (local.get $r3)))
 
   ;; The order, best first, into pOrder from the counts in pSlots (only valid when no total fell
   ;; outside and no row has 64 reasons or more): eligible rows by total (highest first), then
