@@ -17,6 +17,12 @@
 // device's snapshot when its fields are read or the result is serialised, see (b).
 // The hub ranks this way: its devices service keeps one DeviceTable and upserts only the rows whose
 // snapshot changed before each placement (DeviceService.keptTable, used by core/apps/service.ts place()).
+// The pass, the counting and the order run in WebAssembly SIMD (core/placement/simd.ts, wasm/rank.wat)
+// over a copy of the table's columns, made again after any change to the table: printed beside the
+// ratio's figure, from rounds of their own with their own pings, are (d) the same ranking with the JavaScript loops
+// (WARREN_PLACEMENT_SIMD=0, what an engine without SIMD runs) and (e) the ranking right after one
+// device's figures changed (its row upserted, untimed; the ranking then copies the columns again and
+// works out what the table keeps per change: the largest installed app, the ids lent to results).
 //
 // Printed beside it, from the same run and not hidden:
 //   (a) rank from plain device objects: rankDevices(app, devices), the table built inside, and the
@@ -39,6 +45,7 @@ import { openConnection } from '../plugins/docker-host/connection.js';
 import { DeviceTable, parseSnapshot, rankDevices, type DeviceSnapshot, type PlacementRequirements } from '../core/placement/index.js';
 import { rankDevicesByObjects } from '../core/placement/reference.js';
 import { placementOrder } from '../core/placement/rank.js';
+import { useSimd } from '../core/placement/simd.js';
 
 const DEVICES = Number(process.argv[2] ?? 10_000);
 const ROUNDS = Number(process.argv[3] ?? 41);
@@ -155,6 +162,11 @@ async function main(): Promise<void> {
   const pingReused: number[] = [];
   const pingFresh: number[] = [];
   const pingWarren: number[] = [];
+  const withJs: number[] = [];
+  const afterChange: number[] = [];
+  // (e) ranks a table of its own, so that the changes do not reach the ratio's table.
+  const changing = DeviceTable.from(devices);
+  const simd = useSimd(true);
   const warren = openConnection({ type: 'socket', socketPath: SOCKET });
   await warren.docker.ping();
   let eligible = 0;
@@ -220,6 +232,47 @@ async function main(): Promise<void> {
     if (round % 2) steps.reverse();
     for (const step of steps) await step();
   }
+  // (d) and (e) in rounds of their own, each with a kept-alive ping, so that the rounds of the ratio's
+  // figure stay as they were (a ranking of the same table just before it would warm the caches for it).
+  const pingSecond: number[] = [];
+  for (let round = 0; round < WARMUP + ROUNDS; round++) {
+    const steps: (() => Promise<void>)[] = [
+      async () => {
+        // (d) The same ranking and order read with the JavaScript loops.
+        useSimd(false);
+        const t0 = performance.now();
+        const result = rankDevices(app, table);
+        const order = placementOrder(result);
+        let read = 0;
+        for (let k = 0; k < order.rows.length; k++) if (order.ids[order.rows[k]!] !== undefined) read++;
+        const t1 = performance.now();
+        useSimd(simd);
+        if (read !== devices.length || order.ids[order.rows[0]!] !== result.recommended) throw new Error('the JavaScript loops disagree');
+        if (round >= WARMUP) withJs.push(t1 - t0);
+      },
+      async () => {
+        // (e) One device's free RAM changed (as a poll brings), then the ranking and order read.
+        const d = devices[(round * 7919) % devices.length]!;
+        changing.upsert({ ...d, memory: { ...d.memory, availableBytes: d.memory.availableBytes - (round % 2) * 1024 } });
+        const t0 = performance.now();
+        const result = rankDevices(app, changing);
+        const order = placementOrder(result);
+        let read = 0;
+        for (let k = 0; k < order.rows.length; k++) if (order.ids[order.rows[k]!] !== undefined) read++;
+        const t1 = performance.now();
+        if (read !== devices.length) throw new Error('incomplete order');
+        if (round >= WARMUP) afterChange.push(t1 - t0);
+      },
+      async () => {
+        const t0 = performance.now();
+        await ping(keepAlive);
+        const t1 = performance.now();
+        if (round >= WARMUP) pingSecond.push(t1 - t0);
+      },
+    ];
+    if (round % 2) steps.reverse();
+    for (const step of steps) await step();
+  }
   keepAlive.destroy();
   warren.close();
   // Ranking from objects builds a table of 10,000 rows, and materialising and serialising every
@@ -251,7 +304,7 @@ async function main(): Promise<void> {
   const ratiosFresh = withOrder.map((r, i) => r / pingFresh[i]!);
   const ratiosDecision = rank.map((r, i) => r / pingReused[i]!);
   const ratiosList = withList.map((r, i) => r / pingReused[i]!);
-  console.log(`placement-scale: ${DEVICES} devices (${eligible} eligible), ${ROUNDS} rounds after ${WARMUP} warm-up rounds, node ${process.version}, load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`);
+  console.log(`placement-scale: ${DEVICES} devices (${eligible} eligible), ${ROUNDS} rounds after ${WARMUP} warm-up rounds, node ${process.version}, load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores, pass in ${simd ? 'WebAssembly SIMD' : 'JavaScript (no SIMD)'}`);
   console.log(`  rankDevices, kept table (decision)           median ${median(rank).toFixed(3)} ms (ratio to kept-alive ping ${median(ratiosDecision).toFixed(2)})`);
   console.log(`  rankDevices, kept table + order read         median ${median(withOrder).toFixed(3)} ms (CPU ${median(rankCpu).toFixed(3)} ms)   <- the ratio's figure`);
   console.log(`    of which the order: sort ${median(sortOnly).toFixed(3)} ms, reading the ${DEVICES} ids best first ${median(idsRead).toFixed(3)} ms (medians)`);
@@ -261,6 +314,8 @@ async function main(): Promise<void> {
   console.log(`  /_ping, Warren's dockerode client             median ${median(pingWarren).toFixed(3)} ms`);
   console.log(`  ratio rank + order / ping (kept-alive)        median ${median(ratios).toFixed(2)}  (target <= 1)`);
   console.log(`  ratio rank + order / ping (new conn.)         median ${median(ratiosFresh).toFixed(2)}`);
+  console.log(`  (d) rank + order read, JavaScript loops (no SIMD)  median ${median(withJs).toFixed(3)} ms (ratio to kept-alive ping ${median(withJs.map((r, i) => r / pingSecond[i]!)).toFixed(2)}; rounds of their own, ping ${median(pingSecond).toFixed(3)} ms)`);
+  console.log(`  (e) rank + order read, one device changed since the last ranking  median ${median(afterChange).toFixed(3)} ms (ratio to kept-alive ping ${median(afterChange.map((r, i) => r / pingSecond[i]!)).toFixed(2)})`);
   console.log(`  (a) rank from plain objects (table built inside) + ordered list read  median ${median(fromObjects).toFixed(1)} ms (${(median(fromObjects) / median(pingReused)).toFixed(1)}x the ping); building the bench's table once took ${tableBuild.toFixed(1)} ms`);
   console.log(`  (b) rank + JSON of all ${DEVICES} explained candidates  median ${median(explained).toFixed(1)} ms (what POST /api/placement and --json pay in full)`);
   console.log(`  (c) object path, every candidate explained eagerly (reference.ts)  median ${median(objectPath).toFixed(1)} ms; same JSON as the table path: ${sameJson}`);

@@ -3,9 +3,9 @@
 // WebAssembly SIMD (Node 20 does) and keeps its JavaScript loops for when it has not, or when
 // WARREN_PLACEMENT_SIMD=0; both give the same result to the bit (rank-simd.test.ts).
 //
-// The copy of a table's columns is kept between rankings while the table's columnsEpoch stays, so a
-// kept table (DeviceService.keptTable) is copied once per change, not once per ranking; the copy of
-// 10,000 rows takes about 30 µs. One ranking at a time owns the scratch (totals, headroom, counts):
+// The copy of a table's columns is kept between rankings: the next ranking of the same table copies
+// only the rows changed since (DeviceTable.takeChanges), all of them when rows were added or removed
+// or the kept static scores or availability flags were worked out again (10,000 rows: about 30 µs). One ranking at a time owns the scratch (totals, headroom, counts):
 // a ranking's order is made from it when read before the next ranking, and by the JavaScript order
 // otherwise (rank.ts).
 import type { DeviceTable } from './table.js';
@@ -87,10 +87,11 @@ interface Layout {
 }
 
 let layout: Layout | null = null;
-/** The table whose columns the memory holds, and its columnsEpoch then. */
+/** The table whose columns the memory holds, with how many rows. */
 let mirrorOf: WeakRef<DeviceTable> | null = null;
-let mirrorEpoch = -1;
 let mirrorSize = -1;
+/** Rows whose RAM and storage the last ranking replaced (the app's own reservation left out). */
+let overridden: number[] = [];
 /** The ranking (Ranked.gen) whose totals, headroom and counts the scratch holds; 0: none. */
 let owner = 0;
 
@@ -177,7 +178,8 @@ export function simdPass(
   const nc = combos.need.length;
   const l = ensureLayout(ex, n, nc);
   const buf = ex.memory.buffer;
-  if (mirrorOf === null || mirrorOf.deref() !== table || mirrorEpoch !== table.columnsEpoch || mirrorSize !== n) {
+  const changes = table.takeChanges();
+  if (mirrorOf === null || mirrorOf.deref() !== table || mirrorSize !== n || changes === null) {
     new Uint16Array(buf, l.u, n + 1).set(columns.unavailable.subarray(0, n));
     new Int32Array(buf, l.combo, n + 1).set(table.combo.subarray(0, n));
     new Float64Array(buf, l.mem, n + 1).set(table.memFree.subarray(0, n));
@@ -192,18 +194,38 @@ export function simdPass(
     new Uint16Array(buf, l.u, n + 1)[n] = 0;
     new Int32Array(buf, l.combo, n + 1)[n] = 0;
     mirrorOf = new WeakRef(table);
-    mirrorEpoch = table.columnsEpoch;
     mirrorSize = n;
+  } else if (changes.length > 0 || overridden.length > 0) {
+    // The rows changed since the last ranking of this table, and those the last ranking replaced.
+    const u = new Uint16Array(buf, l.u, n);
+    const combo = new Int32Array(buf, l.combo, n);
+    const mem = new Float64Array(buf, l.mem, n);
+    const sto = new Float64Array(buf, l.sto, n);
+    const stat = new Float64Array(buf, l.stat, n);
+    const cores = new Float64Array(buf, l.cores, n);
+    const { combo: tCombo, memFree, storageFree, cores: tCores } = table;
+    const { unavailable, staticParts } = columns;
+    for (const list of [changes, overridden]) {
+      for (let k = 0; k < list.length; k++) {
+        const i = list[k]!;
+        u[i] = unavailable[i]!;
+        combo[i] = tCombo[i]!;
+        mem[i] = memFree[i]!;
+        sto[i] = storageFree[i]!;
+        stat[i] = staticParts[i]!;
+        cores[i] = tCores[i]!;
+      }
+    }
   }
+  overridden = [];
   if (own !== undefined) {
     const mem = new Float64Array(buf, l.mem, n);
     const sto = new Float64Array(buf, l.sto, n);
     for (const [i, o] of own) {
       mem[i] = o[0];
       sto[i] = o[1];
+      overridden.push(i);
     }
-    // The copy no longer holds the table's figures.
-    mirrorOf = null;
   }
   new Int32Array(buf, l.cr, nc).set(combos.reasons);
   new Float64Array(buf, l.cn, nc).set(combos.need);

@@ -72,6 +72,8 @@ export type ImagesProfile = Pick<DeviceSnapshot, 'images'>;
 export type DatabasesProfile = Pick<DeviceSnapshot, 'databases'>;
 
 const F64 = Float64Array;
+/** Changed rows listed for takeChanges before it reports all rows (a copy of a few rows is cheaper than of all). */
+const CHANGES_KEPT = 256;
 const MAX = Number.MAX_VALUE;
 
 export class DeviceTable {
@@ -145,11 +147,11 @@ export class DeviceTable {
   /** Bumped on every change, so that a caller can tell whether the table moved under it. */
   version = 0;
   /**
-   * Bumped whenever a column a ranking reads may have changed: a row written or moved, the kept static
-   * scores or availability flags worked out again. A copy of the columns (simd.ts) is current while
-   * this has not moved.
+   * Rows whose columns changed since the last takeChanges() (written or moved into), or null when
+   * any may have: rows added or removed, the kept static scores or availability flags worked out
+   * again, more than CHANGES_KEPT rows. For the copy of the columns a ranking keeps (simd.ts).
    */
-  columnsEpoch = 0;
+  private changed: number[] | null = null;
   /** A result holds ids, names and snapshots as they were: copy them before the next change. */
   private lent = false;
   /** App ids of the largest-app columns, one string per id (compared by identity when ranking). */
@@ -187,6 +189,20 @@ export class DeviceTable {
       this.upsert(d);
     }
     for (const id of [...this.ids.slice(0, this.size)]) if (!keep.has(id)) this.remove(id);
+  }
+
+  /** The rows changed since the last call (see `changed`): null when any may have. */
+  takeChanges(): readonly number[] | null {
+    const c = this.changed;
+    this.changed = [];
+    return c;
+  }
+
+  private noteChange(i: number): void {
+    const c = this.changed;
+    if (c === null) return;
+    if (c.length >= CHANGES_KEPT) this.changed = null;
+    else c.push(i);
   }
 
   row(id: string): number | undefined {
@@ -231,6 +247,7 @@ export class DeviceTable {
     if (i === undefined) {
       if (this.size === this.capacity) this.grow(Math.max(16, this.capacity * 2));
       i = this.size++;
+      this.changed = null;
       this.rowOf.set(d.id, i);
       this.ids[i] = d.id;
       this.byId = null;
@@ -248,7 +265,7 @@ export class DeviceTable {
     const i = this.rowOf.get(id);
     if (i === undefined) return false;
     this.unlend();
-    this.columnsEpoch++;
+    this.changed = null;
     const last = this.size - 1;
     if (this.sampledAt[i] === this.sampledAt[i]) this.sampledRows--;
     if (i !== last) this.move(last, i);
@@ -289,7 +306,7 @@ export class DeviceTable {
   staticScores(s: Settings): Float64Array {
     const key = staticKey(s);
     if (this.scorer === null || this.scorer.key !== key) {
-      this.columnsEpoch++;
+      this.changed = null;
       const scorer = new StaticScorer(s, key);
       for (let i = 0; i < this.size; i++) this.staticParts[i] = scorer.row(this, i);
       this.scorer = scorer;
@@ -303,7 +320,7 @@ export class DeviceTable {
    */
   unavailable(limit: number, now: number): Uint16Array {
     if (this.freshLimit === limit && (this.sampledRows === 0 || (now >= this.freshFrom && now < this.freshUntil))) return this.availBits;
-    this.columnsEpoch++;
+    this.changed = null;
     this.freshLimit = limit;
     this.freshFrom = now;
     this.freshUntil = Infinity;
@@ -390,7 +407,7 @@ export class DeviceTable {
   }
 
   private write(i: number, d: DeviceSnapshot): void {
-    this.columnsEpoch++;
+    this.noteChange(i);
     this.names[i] = d.name;
     this.snapshots[i] = d;
     this.online[i] = d.online ? 1 : 0;
@@ -486,7 +503,7 @@ export class DeviceTable {
   }
 
   private move(from: number, to: number): void {
-    this.columnsEpoch++;
+    this.noteChange(to);
     const id = this.ids[from]!;
     this.ids[to] = id;
     this.rowOf.set(id, to);

@@ -103,6 +103,32 @@ t.test('the kept copy of the columns follows the table: upserts, removals, anoth
   t.pass('held');
 });
 
+t.test('rows replaced for an app with its own reservation are restored for the next app', async (t) => {
+  fc.assert(
+    fc.property(appArb, devicesArb(12), (a, ds) => {
+      const table = DeviceTable.from(ds);
+      const apps = [a, { ...a, app: 'immich' }, { ...a, app: 'gitea' }, a];
+      return apps.every((x) => JSON.stringify(rankTable(x, table)) === JSON.stringify(rankDevicesByObjects(x, ds)));
+    }),
+    params,
+  );
+  t.pass('held');
+});
+
+t.test('more changed rows than the table lists: the whole copy is made again', async (t) => {
+  const ds = fleet(600);
+  const table = DeviceTable.from(ds);
+  t.equal(JSON.stringify(rankTable(benchApp, table)), JSON.stringify(rankDevicesByObjects(benchApp, ds)));
+  for (const many of [5, 255, 256, 257, 400]) {
+    for (let k = 0; k < many; k++) {
+      const d = ds[(k * 7) % ds.length]!;
+      ds[(k * 7) % ds.length] = { ...d, memory: { ...d.memory, availableBytes: Math.floor(d.memory.availableBytes * 0.9) }, load1: (d.load1 ?? 0) + 0.5 };
+      table.upsert(ds[(k * 7) % ds.length]!);
+    }
+    t.equal(JSON.stringify(rankTable(benchApp, table)), JSON.stringify(rankDevicesByObjects(benchApp, ds)), `${many} rows changed`);
+  }
+});
+
 t.test('a device turning stale as time passes is seen by the next ranking', async (t) => {
   const now = Date.UTC(2026, 10, 27, 12);
   const ds = [device({ id: 'a', sampledAtMs: now - 10_000 }), device({ id: 'b', sampledAtMs: now - 50_000, memory: { availableBytes: 30 * GiB } })];
