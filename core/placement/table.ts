@@ -255,7 +255,7 @@ export class DeviceTable {
     if (d.reservations.length > 0) this.reservedFor = null;
     this.write(i, d);
     this.version++;
-    if (this.largest.size > 0) this.largest = new Map();
+    if (this.largest.size > 0) this.updateLargest(i);
     // Interned lists are never dropped while the table lives; start afresh when they outgrow the rows.
     const profiles = this.platforms.size + this.pathSets.size + this.portSets.size + this.imageSets.size + this.databaseSets.size + this.combos.size;
     if (profiles > 5 * this.size + 4096) this.reintern();
@@ -371,6 +371,29 @@ export class DeviceTable {
       this.largest.set(app, l);
     }
     return l;
+  }
+
+  /**
+   * Row i was written: bring each kept largestApp answer up to date without going over every row. Row
+   * i's app may now be the largest (or the same one, on an earlier row); when row i held the largest,
+   * which may have shrunk or gone, the answer is worked out again when next asked.
+   */
+  private updateLargest(i: number): void {
+    for (const [app, l] of this.largest) {
+      if (l.home === i) {
+        this.largest.delete(app);
+        continue;
+      }
+      let lid = this.largestId[i]!;
+      let lmem = this.largestMemory[i]!;
+      if (lid === app) {
+        lid = this.secondId[i]!;
+        lmem = this.secondMemory[i]!;
+      }
+      // As largestApp compares rows in row order: a better figure, or the same app on an earlier row.
+      if (lmem > l.memory || (lmem === l.memory && lmem > 0 && lid !== l.id && lid < l.id)) this.largest.set(app, { id: lid, memory: lmem, home: i });
+      else if (lmem === l.memory && lmem > 0 && lid === l.id && i < l.home) this.largest.set(app, { id: lid, memory: lmem, home: i });
+    }
   }
 
   /** Rows in device id order (cached until the next change). */
