@@ -26,7 +26,7 @@ interface RankExports {
   largest(n: number, pU: number, pMem: number, pOut: number): void;
   best: WebAssembly.Global;
   second: WebAssembly.Global;
-  order(n: number, pById: number, pCents: number, pSlots: number, minC: number, maxC: number, pRoom: number, pCombo: number, pCI: number, pOrder: number): number;
+  order(n: number, pById: number, pCents: number, pSlots: number, minC: number, maxC: number, pRoom: number, pCombo: number, pCI: number, pOrder: number, pGroups: number): number;
   minCents: WebAssembly.Global;
   maxCents: WebAssembly.Global;
   maxReasons: WebAssembly.Global;
@@ -78,6 +78,7 @@ interface Layout {
   cents: number;
   room: number;
   order: number;
+  groups: number;
   slots: number;
   cr: number;
   cn: number;
@@ -122,6 +123,7 @@ function ensureLayout(ex: RankExports, n: number, combos: number): Layout {
     out: take(48),
     cents: take(4 * rows),
     order: take(4 * rows),
+    groups: take(4 * rows + 8),
     slots: take(4 * SLOTS),
     cr: take(4 * nc),
     cd: take(4 * nc),
@@ -278,7 +280,7 @@ export function simdOrder(
   const l = layout;
   // The counts become positions: no one's counts any more.
   owner = 0;
-  const large = ex.order(n, l.byId, l.cents, l.slots, minCents, maxCents, l.room, l.combo, l.ci, l.order);
+  const large = ex.order(n, l.byId, l.cents, l.slots, minCents, maxCents, l.room, l.combo, l.ci, l.order, l.groups);
   const buf = ex.memory.buffer;
   const order = new Int32Array(n);
   order.set(new Int32Array(buf, l.order, n));

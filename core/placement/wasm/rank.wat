@@ -23,7 +23,7 @@
 ;;   pRoom   f64  per row, out: RAM headroom after the app (meaningful for eligible rows)
 ;;   pSlots  i32  10002 totals + 64 reason counts: rows per bucket, then the order's positions
 ;;   pById   i32  rows in device id order;  pRank i32: each row's place in that order
-;;   pOrder  i32  out: rows best first
+;;   pOrder  i32  out: rows best first;  pGroups i32 pairs: scratch for the groups of equal totals
 (module
   (memory (export "memory") 1)
   ;; Figures of the last pass: smallest and largest total of an eligible row, largest reason count,
@@ -266,17 +266,22 @@
   ;; keeping id order among equals. Returns how many groups are larger (the caller sorts those).
   (func (export "order")
       (param $n i32) (param $pById i32) (param $pCents i32) (param $pSlots i32) (param $minC i32) (param $maxC i32)
-      (param $pRoom i32) (param $pCombo i32) (param $pCI i32) (param $pOrder i32)
+      (param $pRoom i32) (param $pCombo i32) (param $pCI i32) (param $pOrder i32) (param $pGroups i32)
       (result i32)
+    (local $g i32) (local $gEnd i32)
     (local $c i32) (local $k i32) (local $pos i32) (local $r i32) (local $i i32) (local $m i32) (local $at i32)
     (local $a i32) (local $b i32) (local $x i32) (local $y i32) (local $h f64) (local $img i32) (local $j i32) (local $hj f64) (local $large i32)
-    ;; Each bucket's count becomes its first position.
+    ;; Each bucket's count becomes its first position; totals shared by two rows or more are listed
+    ;; (first position, count) in pGroups, without a branch, for the tie sorting below.
     (local.set $c (local.get $maxC))
     (block $done (loop $totals
       (br_if $done (i32.lt_s (local.get $c) (local.get $minC)))
       (local.set $at (i32.add (local.get $pSlots) (i32.shl (local.get $c) (i32.const 2))))
       (local.set $k (i32.load (local.get $at)))
       (i32.store (local.get $at) (local.get $pos))
+      (i32.store (i32.add (local.get $pGroups) (i32.shl (local.get $g) (i32.const 3))) (local.get $pos))
+      (i32.store offset=4 (i32.add (local.get $pGroups) (i32.shl (local.get $g) (i32.const 3))) (local.get $k))
+      (local.set $g (i32.add (local.get $g) (i32.gt_s (local.get $k) (i32.const 1))))
       (local.set $pos (i32.add (local.get $pos) (local.get $k)))
       (local.set $c (i32.sub (local.get $c) (i32.const 1)))
       (br $totals)))
@@ -304,12 +309,13 @@
       (i32.store (local.get $at) (i32.add (local.get $pos) (i32.const 1)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $rows)))
-    ;; Each total's bucket now ends where its counter stands; it starts where the higher total's ends.
-    (local.set $a (i32.const 0))
-    (local.set $c (local.get $maxC))
+    ;; The listed groups of equal totals, order[a..b) each.
+    (local.set $gEnd (local.get $g))
+    (local.set $g (i32.const 0))
     (block $done (loop $groups
-      (br_if $done (i32.lt_s (local.get $c) (local.get $minC)))
-      (local.set $b (i32.load (i32.add (local.get $pSlots) (i32.shl (local.get $c) (i32.const 2)))))
+      (br_if $done (i32.ge_s (local.get $g) (local.get $gEnd)))
+      (local.set $a (i32.load (i32.add (local.get $pGroups) (i32.shl (local.get $g) (i32.const 3)))))
+      (local.set $b (i32.add (local.get $a) (i32.load offset=4 (i32.add (local.get $pGroups) (i32.shl (local.get $g) (i32.const 3))))))
       (if (i32.gt_s (i32.sub (local.get $b) (local.get $a)) (i32.const 64))
         (then (local.set $large (i32.add (local.get $large) (i32.const 1))))
         (else
@@ -340,8 +346,7 @@
             (i32.store (i32.add (local.get $pOrder) (i32.shl (i32.add (local.get $y) (i32.const 1)) (i32.const 2))) (local.get $i))
             (local.set $x (i32.add (local.get $x) (i32.const 1)))
             (br $insert)))))
-      (local.set $a (local.get $b))
-      (local.set $c (i32.sub (local.get $c) (i32.const 1)))
+      (local.set $g (i32.add (local.get $g) (i32.const 1)))
       (br $groups)))
     (local.get $large))
 )
