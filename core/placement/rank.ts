@@ -147,7 +147,7 @@ export function rankTable(app: PlacementRequirements, table: DeviceTable, option
   s.comboImages = comboImages;
   s.own = ownMemory;
   const judged = { comboReasons, comboImages, comboDedicated, ownMemory };
-  const ex = simdRanker();
+  const ex = simdRanker(n);
   const pass = ex !== null ? scoreRowsSimd(ex, table, n, prepared, judged, s) : scoreRows(table, n, prepared, judged, s);
   const { best, second } = pass;
   s.minCents = pass.minCents;
@@ -620,7 +620,7 @@ class Ranked {
     const n = this.cents.length;
     if (this.simd && this.counted) {
       // From the WebAssembly pass's scratch, unless a later ranking has used it.
-      const ex = simdRanker();
+      const ex = simdRanker(0);
       const any = this.eligibleCount > 0;
       const order =
         ex === null

@@ -50,15 +50,26 @@ function load(): RankExports | null {
   return instance;
 }
 
-/** The module, when rankings use it. */
-export function simdRanker(): RankExports | null {
-  return enabled ? load() : null;
+/**
+ * Tables of fewer rows are ranked by the JavaScript loops: as fast for a few rows, without the module's
+ * copies and views (bench/placement-ab at 1 device: 49 us with the module, 42 us without).
+ */
+const MIN_ROWS = 32;
+let minRows = MIN_ROWS;
+
+/** The module, when a ranking of `rows` rows uses it. */
+export function simdRanker(rows: number): RankExports | null {
+  return enabled && rows >= minRows ? load() : null;
 }
 
-/** Rank with the module (when the engine can) or with the JavaScript loops: for tests and benchmarks. */
-export function useSimd(on: boolean): boolean {
+/**
+ * Rank with the module (when the engine can; from `fromRows` rows up, default 32) or with the
+ * JavaScript loops: for tests and benchmarks. Returns whether the module was in use before.
+ */
+export function useSimd(on: boolean, fromRows = MIN_ROWS): boolean {
   const was = enabled;
   enabled = on;
+  minRows = fromRows;
   return was && load() !== null;
 }
 
