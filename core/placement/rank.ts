@@ -27,7 +27,7 @@ import { normalizeImageRef } from './platform.js';
 import { describeCurves, resolveSettings, type Settings } from './settings.js';
 import { suggestFixes } from './suggest.js';
 import { ageAt } from './row-scores.js';
-import { simdOrder, simdPass, simdRanker } from './simd.js';
+import { simdModule, simdOrder, simdPass, simdRanker } from './simd.js';
 import { DeviceTable } from './table.js';
 import type {
   Candidate,
@@ -620,7 +620,7 @@ class Ranked {
     const n = this.cents.length;
     if (this.simd && this.counted) {
       // From the WebAssembly pass's scratch, unless a later ranking has used it.
-      const ex = simdRanker(0);
+      const ex = simdModule();
       const any = this.eligibleCount > 0;
       const order =
         ex === null

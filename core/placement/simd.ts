@@ -50,6 +50,14 @@ function load(): RankExports | null {
   return instance;
 }
 
+/** The module, whether rankings use it now or not (for the order of a ranking made with it). */
+export function simdModule(): RankExports | null {
+  return load();
+}
+
+/** How many orders the module made (rank-simd.test checks that reading an order after its ranking does). */
+export let simdOrders = 0;
+
 /**
  * Tables of fewer rows are ranked by the JavaScript loops: as fast for a few rows, without the module's
  * copies and views (bench/placement-ab at 1 device: 49 us with the module, 42 us without).
@@ -291,6 +299,7 @@ export function simdOrder(
   const l = layout;
   // The counts become positions: no one's counts any more.
   owner = 0;
+  simdOrders++;
   const large = ex.order(n, l.byId, l.cents, l.slots, minCents, maxCents, l.room, l.combo, l.ci, l.order, l.groups);
   const buf = ex.memory.buffer;
   const order = new Int32Array(n);

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { DeviceTable, rankDevices, rankTable, type DeviceSnapshot, type PlacementRequirements } from '../../../../core/placement/index.js';
 import { placementOrder } from '../../../../core/placement/rank.js';
 import { rankDevicesByObjects } from '../../../../core/placement/reference.js';
+import * as simd from '../../../../core/placement/simd.js';
 import { useSimd } from '../../../../core/placement/simd.js';
 import { RANK_WASM } from '../../../../core/placement/wasm/rank-wasm.js';
 import { compileRankWasm } from '../../../../scripts/build-wasm.mjs';
@@ -53,6 +54,23 @@ t.test('the module and the JavaScript loops give the same result', async (t) => 
     params,
   );
   t.pass('held');
+});
+
+t.test('an order read right after its ranking is made by the module (not the JavaScript fallback)', async (t) => {
+  useSimd(true);
+  const table = DeviceTable.from(fleet(2_000));
+  for (const k of [1, 2]) {
+    const before = simd.simdOrders;
+    placementOrder(rankTable(benchApp, table));
+    t.equal(simd.simdOrders - before, 1, `ranking ${k}: the module's order`);
+  }
+  // Read after a later ranking: the scratch is that one's, and the JavaScript order is made.
+  const older = rankTable(benchApp, table);
+  rankTable(benchApp, table);
+  const before = simd.simdOrders;
+  placementOrder(older);
+  t.equal(simd.simdOrders, before, 'an older ranking: the JavaScript order');
+  useSimd(true, 0);
 });
 
 t.test('the same on the bench fleet of 10,000 devices and a fleet with tie groups past 64 rows', async (t) => {
