@@ -21,9 +21,13 @@ interface RankExports {
     cpuCheck: number, cpus: number, pCR: number, pCN: number, pCRD: number, pCD: number,
     needApp: number, disk: number, storageDen: number, fRam: number, fSto: number, pCents: number, pRoom: number,
   ): number;
-  count(n: number, pCents: number, pSlots: number): void;
-  pick(n: number, pCents: number, pRoom: number, pCombo: number, pCI: number, pRank: number): void;
-  largest(n: number, pU: number, pMem: number, pOut: number): void;
+  count(n: number, pCents: number, pSlots: number, pRoom: number, pCombo: number, pCI: number, pRank: number): void;
+  a1: WebAssembly.Global;
+  a2: WebAssembly.Global;
+  a3: WebAssembly.Global;
+  r1: WebAssembly.Global;
+  r2: WebAssembly.Global;
+  r3: WebAssembly.Global;
   best: WebAssembly.Global;
   second: WebAssembly.Global;
   order(n: number, pById: number, pCents: number, pSlots: number, minC: number, maxC: number, pRoom: number, pCombo: number, pCI: number, pOrder: number, pGroups: number): number;
@@ -93,7 +97,6 @@ interface Layout {
   cores: number;
   byId: number;
   rank: number;
-  out: number;
   cents: number;
   room: number;
   order: number;
@@ -139,7 +142,6 @@ function ensureLayout(ex: RankExports, n: number, combos: number): Layout {
     combo: take(4 * rows),
     byId: take(4 * rows),
     rank: take(4 * rows),
-    out: take(48),
     cents: take(4 * rows),
     order: take(4 * rows),
     groups: take(4 * rows + 8),
@@ -263,17 +265,13 @@ export function simdPass(
     l.cents, l.room,
   );
   new Int32Array(buf, l.slots, SLOTS).fill(0);
-  ex.count(n, l.cents, l.slots);
+  ex.count(n, l.cents, l.slots, l.room, l.combo, l.ci, l.rank);
   cents.set(new Int32Array(buf, l.cents, n));
-  ex.pick(n, l.cents, l.room, l.combo, l.ci, l.rank);
-  ex.largest(n, l.u, l.mem, l.out);
-  const top = new Float64Array(buf, l.out, 3);
-  const rows = new Int32Array(buf, l.out + 24, 3);
   owner = gen;
   return {
     best: ex.best.value as number,
     second: ex.second.value as number,
-    top: [top[0]!, rows[0]!, top[1]!, rows[1]!, top[2]!, rows[2]!],
+    top: [ex.a1.value as number, ex.r1.value as number, ex.a2.value as number, ex.r2.value as number, ex.a3.value as number, ex.r3.value as number],
     eligible,
     minCents: ex.minCents.value as number,
     maxCents: ex.maxCents.value as number,

@@ -33,6 +33,28 @@
   (global $maxReasons (export "maxReasons") (mut i32) (i32.const 0))
   (global $outside (export "outside") (mut i32) (i32.const 0))
 
+;; The three largest figures of RAM available on rows that are not offline, stale or cordoned, with
+  ;; their rows (-1: none), for the largest-app warning: found by the pass, rows in row order.
+  (global $a1 (export "a1") (mut f64) (f64.const -inf))
+  (global $a2 (export "a2") (mut f64) (f64.const -inf))
+  (global $a3 (export "a3") (mut f64) (f64.const -inf))
+  (global $r1 (export "r1") (mut i32) (i32.const -1))
+  (global $r2 (export "r2") (mut i32) (i32.const -1))
+  (global $r3 (export "r3") (mut i32) (i32.const -1))
+  (func $consider (param $m f64) (param $i i32)
+    (if (f64.gt (local.get $m) (global.get $a1))
+      (then
+        (global.set $a3 (global.get $a2)) (global.set $r3 (global.get $r2))
+        (global.set $a2 (global.get $a1)) (global.set $r2 (global.get $r1))
+        (global.set $a1 (local.get $m)) (global.set $r1 (local.get $i)))
+      (else
+        (if (f64.gt (local.get $m) (global.get $a2))
+          (then
+            (global.set $a3 (global.get $a2)) (global.set $r3 (global.get $r2))
+            (global.set $a2 (local.get $m)) (global.set $r2 (local.get $i)))
+          (else
+            (global.set $a3 (local.get $m)) (global.set $r3 (local.get $i)))))))
+
   ;; Every row's reasons, scores and total; returns how many rows are eligible. Rows are taken in
   ;; pairs (row n, when n is odd, is a spare the caller leaves room for; nothing of it is counted).
   (func (export "pass")
@@ -46,8 +68,11 @@
     (local $mem0 f64) (local $mem1 f64) (local $need0 f64) (local $need1 f64)
     (local $memv v128) (local $needv v128) (local $v v128) (local $ram v128) (local $storage v128) (local $x v128) (local $cc v128)
     (local $c i32) (local $elig i32) (local $eligible i32) (local $minC i32) (local $maxC i32) (local $maxR i32) (local $out i32)
+    (local $u0 i32) (local $u1 i32)
     (local.set $minC (i32.const 0x7fffffff))
     (local.set $maxC (i32.const -1))
+    (global.set $a1 (f64.const -inf)) (global.set $a2 (f64.const -inf)) (global.set $a3 (f64.const -inf))
+    (global.set $r1 (i32.const -1)) (global.set $r2 (i32.const -1)) (global.set $r3 (i32.const -1))
     (block $done (loop $rows
       (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
       (local.set $i1 (i32.add (local.get $i) (i32.const 1)))
@@ -59,12 +84,19 @@
       (local.set $mem1 (f64x2.extract_lane 1 (local.get $memv)))
       (local.set $need0 (f64.load (i32.add (local.get $pCN) (i32.shl (local.get $k0) (i32.const 3)))))
       (local.set $need1 (f64.load (i32.add (local.get $pCN) (i32.shl (local.get $k1) (i32.const 3)))))
+      (local.set $u0 (i32.load16_u (i32.add (local.get $pU) (i32.shl (local.get $i) (i32.const 1)))))
+      (local.set $u1 (i32.load16_u (i32.add (local.get $pU) (i32.shl (local.get $i1) (i32.const 1)))))
+      ;; The largest RAM available on rows that are not offline, stale or cordoned (rarely a new one).
+      (if (i32.and (f64.gt (local.get $mem0) (global.get $a3)) (i32.eqz (i32.and (local.get $u0) (i32.const 0xff))))
+        (then (call $consider (local.get $mem0) (local.get $i))))
+      (if (i32.and (i32.and (local.get $valid) (f64.gt (local.get $mem1) (global.get $a3))) (i32.eqz (i32.and (local.get $u1) (i32.const 0xff))))
+        (then (call $consider (local.get $mem1) (local.get $i1))))
       ;; The reasons: each check adds 0 or 1; !(a >= b) is a reason, as in measure.ts (NaN too).
       (local.set $r0
         (i32.add
           (i32.add
             (i32.add
-              (i32.shr_u (i32.load16_u (i32.add (local.get $pU) (i32.shl (local.get $i) (i32.const 1)))) (i32.const 8))
+              (i32.shr_u (local.get $u0) (i32.const 8))
               (i32.load (i32.add (local.get $pCR) (i32.shl (local.get $k0) (i32.const 2)))))
             (i32.add
               (i32.eqz (f64.ge (local.get $mem0) (local.get $needApp)))
@@ -78,7 +110,7 @@
         (i32.add
           (i32.add
             (i32.add
-              (i32.shr_u (i32.load16_u (i32.add (local.get $pU) (i32.shl (local.get $i1) (i32.const 1)))) (i32.const 8))
+              (i32.shr_u (local.get $u1) (i32.const 8))
               (i32.load (i32.add (local.get $pCR) (i32.shl (local.get $k1) (i32.const 2)))))
             (i32.add
               (i32.eqz (f64.ge (local.get $mem1) (local.get $needApp)))
@@ -159,10 +191,15 @@
     (local.get $eligible))
 
   ;; Rows per total (eligible) and per reason count (the others, capped at 63) into pSlots, which the
-  ;; caller zeroed. A loop of its own: counted in the pass, each increment went to a slot known only
+  ;; caller zeroed; and the best row and the runner-up (into the globals best and second), rows taken in
+  ;; row order as the JavaScript pass does. A loop of its own: counted in the pass, each increment went to a slot known only
   ;; two divisions later, and the loads of the rows after it waited for that store (twice as slow).
   (func (export "count") (param $n i32) (param $pCents i32) (param $pSlots i32)
+      (param $pRoom i32) (param $pCombo i32) (param $pCI i32) (param $pRank i32)
     (local $i i32) (local $c i32) (local $r i32) (local $at i32)
+    (local $best i32) (local $second i32) (local $secondCents i32)
+    (local.set $best (i32.const -1))
+    (local.set $second (i32.const -1))
     (block $done (loop $rows
       (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
       (local.set $c (i32.load (i32.add (local.get $pCents) (i32.shl (local.get $i) (i32.const 2)))))
@@ -176,38 +213,9 @@
               (i32.ge_s (local.get $c) (i32.const 0)))
             (i32.const 2))))
       (i32.store (local.get $at) (i32.add (i32.load (local.get $at)) (i32.const 1)))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $rows))))
-
-  ;; Does eligible row i come before eligible row j: higher total, RAM headroom, images present, then
-  ;; the lower device id (pRank: each row's place in id order). As Ranked.before in rank.ts.
-  (func $before (param $i i32) (param $j i32) (param $pCents i32) (param $pRoom i32) (param $pCombo i32) (param $pCI i32) (param $pRank i32) (result i32)
-    (local $ci i32) (local $cj i32) (local $hi f64) (local $hj f64) (local $mi i32) (local $mj i32)
-    (local.set $ci (i32.load (i32.add (local.get $pCents) (i32.shl (local.get $i) (i32.const 2)))))
-    (local.set $cj (i32.load (i32.add (local.get $pCents) (i32.shl (local.get $j) (i32.const 2)))))
-    (if (i32.ne (local.get $ci) (local.get $cj)) (then (return (i32.gt_s (local.get $ci) (local.get $cj)))))
-    (local.set $hi (f64.load (i32.add (local.get $pRoom) (i32.shl (local.get $i) (i32.const 3)))))
-    (local.set $hj (f64.load (i32.add (local.get $pRoom) (i32.shl (local.get $j) (i32.const 3)))))
-    (if (f64.ne (local.get $hi) (local.get $hj)) (then (return (f64.gt (local.get $hi) (local.get $hj)))))
-    (local.set $mi (i32.load (i32.add (local.get $pCI) (i32.shl (i32.load (i32.add (local.get $pCombo) (i32.shl (local.get $i) (i32.const 2)))) (i32.const 2)))))
-    (local.set $mj (i32.load (i32.add (local.get $pCI) (i32.shl (i32.load (i32.add (local.get $pCombo) (i32.shl (local.get $j) (i32.const 2)))) (i32.const 2)))))
-    (if (i32.ne (local.get $mi) (local.get $mj)) (then (return (i32.gt_u (local.get $mi) (local.get $mj)))))
-    (i32.lt_s
-      (i32.load (i32.add (local.get $pRank) (i32.shl (local.get $i) (i32.const 2))))
-      (i32.load (i32.add (local.get $pRank) (i32.shl (local.get $j) (i32.const 2))))))
-
-  ;; The best eligible row and the runner-up (the next in the order), into the globals best and second
-  ;; (-1: none), rows taken in row order as the JavaScript pass does.
-  (global $best (export "best") (mut i32) (i32.const -1))
-  (global $second (export "second") (mut i32) (i32.const -1))
-  (func (export "pick") (param $n i32) (param $pCents i32) (param $pRoom i32) (param $pCombo i32) (param $pCI i32) (param $pRank i32)
-    (local $i i32) (local $best i32) (local $second i32) (local $secondCents i32)
-    (local.set $best (i32.const -1))
-    (local.set $second (i32.const -1))
-    (block $done (loop $rows
-      (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
-      ;; A disqualified row's total is negative; most rows total less than the runner-up.
-      (if (i32.ge_s (i32.load (i32.add (local.get $pCents) (i32.shl (local.get $i) (i32.const 2)))) (local.get $secondCents))
+      ;; The best and the runner-up: a disqualified row's total is negative, and most rows total less
+      ;; than the runner-up.
+      (if (i32.ge_s (local.get $c) (local.get $secondCents))
         (then
           (if (i32.or (i32.lt_s (local.get $best) (i32.const 0))
                       (call $before (local.get $i) (local.get $best) (local.get $pCents) (local.get $pRoom) (local.get $pCombo) (local.get $pCI) (local.get $pRank)))
@@ -226,38 +234,26 @@
     (global.set $best (local.get $best))
     (global.set $second (local.get $second)))
 
-  ;; The three largest figures of RAM available (pMem) on rows that are not offline, stale or cordoned,
-  ;; with their rows, for the largest-app warning: f64 × 3 at pOut, then i32 × 3 (-1: none).
-  (func (export "largest") (param $n i32) (param $pU i32) (param $pMem i32) (param $pOut i32)
-    (local $i i32) (local $m f64) (local $a1 f64) (local $a2 f64) (local $a3 f64) (local $r1 i32) (local $r2 i32) (local $r3 i32)
-    (local.set $a1 (f64.const -inf)) (local.set $a2 (f64.const -inf)) (local.set $a3 (f64.const -inf))
-    (local.set $r1 (i32.const -1)) (local.set $r2 (i32.const -1)) (local.set $r3 (i32.const -1))
-    (block $done (loop $rows
-      (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
-      (local.set $m (f64.load (i32.add (local.get $pMem) (i32.shl (local.get $i) (i32.const 3)))))
-      (if (i32.and (f64.gt (local.get $m) (local.get $a3))
-                   (i32.eqz (i32.and (i32.load16_u (i32.add (local.get $pU) (i32.shl (local.get $i) (i32.const 1)))) (i32.const 0xff))))
-        (then
-          (if (f64.gt (local.get $m) (local.get $a1))
-            (then
-              (local.set $a3 (local.get $a2)) (local.set $r3 (local.get $r2))
-              (local.set $a2 (local.get $a1)) (local.set $r2 (local.get $r1))
-              (local.set $a1 (local.get $m)) (local.set $r1 (local.get $i)))
-            (else
-              (if (f64.gt (local.get $m) (local.get $a2))
-                (then
-                  (local.set $a3 (local.get $a2)) (local.set $r3 (local.get $r2))
-                  (local.set $a2 (local.get $m)) (local.set $r2 (local.get $i)))
-                (else
-                  (local.set $a3 (local.get $m)) (local.set $r3 (local.get $i))))))))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $rows)))
-    (f64.store (local.get $pOut) (local.get $a1))
-    (f64.store offset=8 (local.get $pOut) (local.get $a2))
-    (f64.store offset=16 (local.get $pOut) (local.get $a3))
-    (i32.store offset=24 (local.get $pOut) (local.get $r1))
-    (i32.store offset=28 (local.get $pOut) (local.get $r2))
-    (i32.store offset=32 (local.get $pOut) (local.get $r3)))
+  ;; Does eligible row i come before eligible row j: higher total, RAM headroom, images present, then
+  ;; the lower device id (pRank: each row's place in id order). As Ranked.before in rank.ts.
+  (func $before (param $i i32) (param $j i32) (param $pCents i32) (param $pRoom i32) (param $pCombo i32) (param $pCI i32) (param $pRank i32) (result i32)
+    (local $ci i32) (local $cj i32) (local $hi f64) (local $hj f64) (local $mi i32) (local $mj i32)
+    (local.set $ci (i32.load (i32.add (local.get $pCents) (i32.shl (local.get $i) (i32.const 2)))))
+    (local.set $cj (i32.load (i32.add (local.get $pCents) (i32.shl (local.get $j) (i32.const 2)))))
+    (if (i32.ne (local.get $ci) (local.get $cj)) (then (return (i32.gt_s (local.get $ci) (local.get $cj)))))
+    (local.set $hi (f64.load (i32.add (local.get $pRoom) (i32.shl (local.get $i) (i32.const 3)))))
+    (local.set $hj (f64.load (i32.add (local.get $pRoom) (i32.shl (local.get $j) (i32.const 3)))))
+    (if (f64.ne (local.get $hi) (local.get $hj)) (then (return (f64.gt (local.get $hi) (local.get $hj)))))
+    (local.set $mi (i32.load (i32.add (local.get $pCI) (i32.shl (i32.load (i32.add (local.get $pCombo) (i32.shl (local.get $i) (i32.const 2)))) (i32.const 2)))))
+    (local.set $mj (i32.load (i32.add (local.get $pCI) (i32.shl (i32.load (i32.add (local.get $pCombo) (i32.shl (local.get $j) (i32.const 2)))) (i32.const 2)))))
+    (if (i32.ne (local.get $mi) (local.get $mj)) (then (return (i32.gt_u (local.get $mi) (local.get $mj)))))
+    (i32.lt_s
+      (i32.load (i32.add (local.get $pRank) (i32.shl (local.get $i) (i32.const 2))))
+      (i32.load (i32.add (local.get $pRank) (i32.shl (local.get $j) (i32.const 2))))))
+
+  ;; The best eligible row and the runner-up (the next in the order), found by count (-1: none).
+  (global $best (export "best") (mut i32) (i32.const -1))
+  (global $second (export "second") (mut i32) (i32.const -1))
 
   ;; The order, best first, into pOrder from the counts in pSlots (only valid when no total fell
   ;; outside and no row has 64 reasons or more): eligible rows by total (highest first), then
