@@ -289,20 +289,8 @@ function scoreRows(
   const unavailable = table.unavailable(settings.freshnessLimitSeconds, settings.now);
   const { cores: coresCol, memFree, storageFree } = table;
   const combo = table.combo;
-  // The memory need of each combination (the app plus the database servers it would bring), clamped
-  // finite as measure.ts does, and the RAM score's denominator.
-  const combos = comboDedicated.length;
-  const comboNeed = new Float64Array(combos);
-  const comboRamD = new Float64Array(combos);
-  for (let k = 0; k < combos; k++) {
-    let need = memoryNeedApp + comboDedicated[k]!;
-    need = need > MAX ? MAX : need < -MAX ? -MAX : need;
-    comboNeed[k] = need;
-    comboRamD[k] = ramFactor * need;
-  }
+  const { need: comboNeed, ramD: comboRamD, db: comboDb } = comboNeeds(memoryNeedApp, ramFactor, comboDedicated);
   s.comboNeed = comboNeed;
-  const comboDb = new Int32Array(combos);
-  for (let k = 0; k < combos; k++) comboDb[k] = comboDedicated[k]! > 0 ? 1 : 0;
   let minCents = Infinity;
   let maxCents = -Infinity;
   let maxReasons = 0;
@@ -415,18 +403,7 @@ function scoreRowsSimd(ex: NonNullable<ReturnType<typeof simdRanker>>, table: De
   const memoryNeedApp = prepared.memoryNeed;
   const diskNeed = prepared.diskNeed;
   const c = settings.curves;
-  const ramFactor = c.ram.headroomFactor;
-  const combos = comboDedicated.length;
-  const comboNeed = new Float64Array(combos);
-  const comboRamD = new Float64Array(combos);
-  const comboDb = new Int32Array(combos);
-  for (let k = 0; k < combos; k++) {
-    let need = memoryNeedApp + comboDedicated[k]!;
-    need = need > MAX ? MAX : need < -MAX ? -MAX : need;
-    comboNeed[k] = need;
-    comboRamD[k] = ramFactor * need;
-    comboDb[k] = comboDedicated[k]! > 0 ? 1 : 0;
-  }
+  const { need: comboNeed, ramD: comboRamD, db: comboDb } = comboNeeds(memoryNeedApp, c.ram.headroomFactor, comboDedicated);
   s.comboNeed = comboNeed;
   s.simd = true;
   const weightFactors = factors(settings);
@@ -467,6 +444,25 @@ function scoreRowsSimd(ex: NonNullable<ReturnType<typeof simdRanker>>, table: De
     largestHome: largest.home,
     top,
   };
+}
+
+/**
+ * Per combination: the memory need (the app plus the database servers it would bring), clamped finite
+ * as measure.ts does; the RAM score's denominator; whether it brings a database server (0/1).
+ */
+function comboNeeds(memoryNeedApp: number, ramFactor: number, comboDedicated: Float64Array) {
+  const combos = comboDedicated.length;
+  const need = new Float64Array(combos);
+  const ramD = new Float64Array(combos);
+  const db = new Int32Array(combos);
+  for (let k = 0; k < combos; k++) {
+    let x = memoryNeedApp + comboDedicated[k]!;
+    x = x > MAX ? MAX : x < -MAX ? -MAX : x;
+    need[k] = x;
+    ramD[k] = ramFactor * x;
+    db[k] = comboDedicated[k]! > 0 ? 1 : 0;
+  }
+  return { need, ramD, db };
 }
 
 interface Pass {
