@@ -18,11 +18,11 @@
 // The hub ranks this way: its devices service keeps one DeviceTable and upserts only the rows whose
 // snapshot changed before each placement (DeviceService.keptTable, used by core/apps/service.ts place()).
 // The pass, the counting and the order run in WebAssembly SIMD (core/placement/simd.ts, wasm/rank.wat)
-// over a copy of the table's columns, made again after any change to the table: printed beside the
-// ratio's figure, from rounds of their own with their own pings, are (d) the same ranking with the JavaScript loops
-// (WARREN_PLACEMENT_SIMD=0, what an engine without SIMD runs) and (e) the ranking right after one
-// device's figures changed (its row upserted, untimed; the ranking then copies the columns again and
-// works out what the table keeps per change: the largest installed app, the ids lent to results).
+// over a copy of the table's columns that follows the table row by row. Printed beside the ratio's
+// figure, from rounds of their own with their own pings: (d) the same ranking with the JavaScript
+// loops (WARREN_PLACEMENT_SIMD=0, what an engine without SIMD runs) and (e) the ranking right after
+// one device's figures changed (its row upserted, untimed; the ranking then copies that row and works
+// on a table whose lent arrays were just copied: the hub's usual case).
 //
 // Printed beside it, from the same run and not hidden:
 //   (a) rank from plain device objects: rankDevices(app, devices), the table built inside, and the
