@@ -232,6 +232,14 @@ async function main(): Promise<void> {
     if (round % 2) steps.reverse();
     for (const step of steps) await step();
   }
+  // Rank, then read every position's device id of the order, best first (as the ratio's step does).
+  const rankAndRead = (t: DeviceTable) => {
+    const result = rankDevices(app, t);
+    const order = placementOrder(result);
+    let read = 0;
+    for (let k = 0; k < order.rows.length; k++) if (order.ids[order.rows[k]!] !== undefined) read++;
+    return { result, order, read };
+  };
   // (d) and (e) in rounds of their own, each with a kept-alive ping, so that the rounds of the ratio's
   // figure stay as they were (a ranking of the same table just before it would warm the caches for it).
   const pingSecond: number[] = [];
@@ -241,10 +249,7 @@ async function main(): Promise<void> {
         // (d) The same ranking and order read with the JavaScript loops.
         useSimd(false);
         const t0 = performance.now();
-        const result = rankDevices(app, table);
-        const order = placementOrder(result);
-        let read = 0;
-        for (let k = 0; k < order.rows.length; k++) if (order.ids[order.rows[k]!] !== undefined) read++;
+        const { result, order, read } = rankAndRead(table);
         const t1 = performance.now();
         useSimd(simd);
         if (read !== devices.length || order.ids[order.rows[0]!] !== result.recommended) throw new Error('the JavaScript loops disagree');
@@ -255,10 +260,7 @@ async function main(): Promise<void> {
         const d = devices[(round * 7919) % devices.length]!;
         changing.upsert({ ...d, memory: { ...d.memory, availableBytes: d.memory.availableBytes - (round % 2) * 1024 } });
         const t0 = performance.now();
-        const result = rankDevices(app, changing);
-        const order = placementOrder(result);
-        let read = 0;
-        for (let k = 0; k < order.rows.length; k++) if (order.ids[order.rows[k]!] !== undefined) read++;
+        const { read } = rankAndRead(changing);
         const t1 = performance.now();
         if (read !== devices.length) throw new Error('incomplete order');
         if (round >= WARMUP) afterChange.push(t1 - t0);

@@ -3,7 +3,7 @@
 // ports and images, formatted needs, notes) is worked out once per ranking in prepareApp, so the loop
 // over the devices is plain arithmetic and a few lookups. explain.ts turns the same Measure into words;
 // both read the checks from here so they cannot disagree.
-import semver from 'semver';
+import { versionSatisfies } from '../pooling/names.js';
 import { normalizeDeviceArch, normalizeImageRef, normalizePlatform, normalizePort, runsImagePlatform } from './platform.js';
 import type { Settings } from './settings.js';
 import type { DatabaseEngine, DatabaseNeed, DeviceSnapshot, PlacementRequirements } from './types.js';
@@ -320,24 +320,23 @@ export function poolVersionOk(p: PreparedNeed, version: string): boolean {
   if (!range) return true;
   let ok = p.versions.get(version);
   if (ok === undefined) {
-    ok = versionSatisfies(version, range);
+    ok = satisfiesRemembered(version, range);
     if (p.versions.size < 4096) p.versions.set(version, ok);
   }
   return ok;
 }
 
 /**
- * Does a server's version (coerced: `10.11.6-MariaDB` is 10.11.6) satisfy a semver range. Remembered
- * across rankings (a pure function of two strings; a lab has a handful of each): semver parses the
- * range and coerces the version each time, and took more time than the rest of a ranking's setup.
+ * pooling's versionSatisfies (the version coerced: `10.11.6-MariaDB` is 10.11.6), remembered across
+ * rankings (a pure function of two strings; a lab has a handful of each): semver parses the range and
+ * coerces the version each time, and took more time than the rest of a ranking's setup.
  */
 const satisfied = new Map<string, boolean>();
-export function versionSatisfies(version: string, range: string): boolean {
+function satisfiesRemembered(version: string, range: string): boolean {
   const key = `${range.length}:${range}${version}`;
   let ok = satisfied.get(key);
   if (ok === undefined) {
-    const v = semver.coerce(version);
-    ok = v !== null && semver.satisfies(v, range);
+    ok = versionSatisfies(version, range);
     if (satisfied.size >= 4096) satisfied.clear();
     satisfied.set(key, ok);
   }
