@@ -393,11 +393,10 @@ function scoreRows(
 
 /**
  * scoreRows with the WebAssembly pass (simd.ts): the same figures, written to the same places, but for
- * the order's scratch, which stays in the module's memory (Ranked.simd). The best and the runner-up
- * and the largest free RAM are found here, over the totals the pass gave.
+ * the order's scratch, which stays in the module's memory (Ranked.simd). The module also finds the best,
+ * the runner-up and the largest free RAM.
  */
 function scoreRowsSimd(ex: NonNullable<ReturnType<typeof simdRanker>>, table: DeviceTable, n: number, prepared: PreparedApp, judged: Judged, s: Ranked): Pass {
-  const MAX = 1.7976931348623157e308;
   const settings = s.settings;
   const { comboReasons, comboImages, comboDedicated, ownMemory } = judged;
   const memoryNeedApp = prepared.memoryNeed;

@@ -5,9 +5,10 @@
 //
 // The copy of a table's columns is kept between rankings: the next ranking of the same table copies
 // only the rows changed since (DeviceTable.takeChanges), all of them when rows were added or removed
-// or the kept static scores or availability flags were worked out again (10,000 rows: about 30 µs). One ranking at a time owns the scratch (totals, headroom, counts):
-// a ranking's order is made from it when read before the next ranking, and by the JavaScript order
-// otherwise (rank.ts).
+// or the kept static scores or availability flags were worked out again (10,000 rows: about 30 µs).
+// Tables under 32 rows keep the JavaScript loops. One ranking at a time owns the scratch (totals,
+// headroom, counts): a ranking's order is made from it when read before the next ranking, and by the
+// JavaScript order otherwise (rank.ts).
 import type { DeviceTable } from './table.js';
 import { RANK_WASM } from './wasm/rank-wasm.js';
 
