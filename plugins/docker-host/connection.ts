@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import Docker from 'dockerode';
 import { Client as SshClient, type ClientChannel } from 'ssh2';
 import { WarrenError } from '../../core/errors.js';
+import { SessionSlots, SSH_MAX_SESSIONS } from './session-slots.js';
 
 export type ConnectionConfig =
   | { type: 'socket'; socketPath: string }
@@ -51,8 +52,6 @@ export function sshFingerprint(keyBlob: Buffer): string {
   return `SHA256:${createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '')}`;
 }
 
-/** sshd's default MaxSessions: the channels one SSH connection may have open at once. */
-export const SSH_MAX_SESSIONS = 10;
 /** How long a request waits for a channel (a free session, or sshd's answer to an open) before it fails. */
 export const SSH_CHANNEL_WAIT_MS = 30_000;
 
@@ -65,28 +64,34 @@ const OPEN_REFUSED = /open failed|administratively prohibited|no more sessions/i
  *
  * sshd allows MaxSessions channels per connection (10 by default) and refuses the next one. Every
  * channel counts: those kept alive for HTTP requests and the hijacked exec streams that left the
- * HTTP pool. The tunnel counts them itself and makes a request wait for a free one, never longer
- * than SSH_CHANNEL_WAIT_MS: a hub call fails with the device and a hint rather than hang.
+ * HTTP pool. The tunnel counts them itself (SessionSlots) and makes a request wait in line for a free
+ * one, never longer than SSH_CHANNEL_WAIT_MS: a hub call fails with the device and a hint rather
+ * than hang.
  */
 class SshTunnel {
   private client?: SshClient;
   private ready?: Promise<SshClient>;
   private closed = false;
-  private open = 0;
-  /** Lowered when sshd refuses a channel below our own limit (its MaxSessions is smaller); back to the default on a new connection. */
-  private limit = SSH_MAX_SESSIONS;
-  /** Closes one channel kept idle for reuse, if there is one (set by the HTTP agent that pools them). */
-  reclaimIdle?: () => void;
-  private readonly waiters: (() => void)[] = [];
+  private readonly slots = new SessionSlots<Duplex>();
 
   constructor(
     private readonly c: Extract<ConnectionConfig, { type: 'ssh' }>,
     private readonly waitMs = SSH_CHANNEL_WAIT_MS,
   ) {}
 
-  /** Channels open now (pooled and hijacked), for tests and messages. */
-  get openChannels(): number {
-    return this.open;
+  /** Hands channels kept idle for reuse to the requests waiting (set by the HTTP agent that pools them). */
+  set offerIdle(f: () => void) {
+    this.slots.onWait = f;
+  }
+
+  /** Requests waiting for a channel. */
+  get waiting(): number {
+    return this.slots.waiting;
+  }
+
+  /** Gives an open channel, idle and out of the pool, to the request first in line; false when none waits. */
+  handOver(socket: Duplex): boolean {
+    return this.slots.handOver(socket);
   }
 
   private connect(): Promise<SshClient> {
@@ -94,7 +99,7 @@ class SshTunnel {
     const client = new SshClient();
     this.client = client;
     // A new connection may be to a restarted or reconfigured sshd: what the last one refused says nothing about it.
-    this.limit = SSH_MAX_SESSIONS;
+    this.slots.reset();
     this.ready = new Promise<SshClient>((resolve, reject) => {
       client.once('ready', () => resolve(client));
       client.once('error', (err) => {
@@ -123,75 +128,51 @@ class SshTunnel {
     return this.ready;
   }
 
-  private release(): void {
-    this.open--;
-    this.waiters.shift()?.();
-  }
-
-  /** Resolves when a channel closes, or after `ms`. */
-  private slotFreed(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        const i = this.waiters.indexOf(wake);
-        if (i >= 0) this.waiters.splice(i, 1);
-        resolve();
-      }, ms);
-      const wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      this.waiters.push(wake);
-    });
-  }
-
   private exhausted(): Error {
     const where = describeConnection(this.c);
+    const allowed = this.slots.allowed;
     return new WarrenError(
       'WARREN_ERR_ENGINE',
-      `${where}: no SSH session free within ${this.waitMs / 1000} s (${this.open} channels open on the connection; sshd allows ${this.limit < SSH_MAX_SESSIONS ? this.limit : `${SSH_MAX_SESSIONS} by default`})`,
+      `${where}: no SSH session free within ${this.waitMs / 1000} s (${this.slots.open} channels open on the connection, ${this.slots.waiting} more requests waiting; sshd allows ${allowed < SSH_MAX_SESSIONS ? allowed : `${SSH_MAX_SESSIONS} by default`})`,
       { hint: `Raise MaxSessions in the device's sshd_config (the default is 10), or make fewer concurrent requests to ${this.c.host} (long exec streams such as dumps and restores each hold a session).` },
     );
   }
 
-  async openChannel(): Promise<ClientChannel> {
+  /** A channel for one HTTP connection: a new one, or an idle one handed over while this request waited in line. */
+  async openChannel(): Promise<Duplex> {
     const deadline = Date.now() + this.waitMs;
+    let retry = false;
     for (;;) {
       if (this.closed) throw Object.assign(new Error('connection closed'), { code: 'ECONNABORTED' });
-      if (this.open >= this.limit) {
-        const left = deadline - Date.now();
-        if (left <= 0) throw this.exhausted();
-        // A channel kept idle for reuse holds a session that a request waiting here cannot use:
-        // close one, and its session is this request's once sshd confirms the close.
-        this.reclaimIdle?.();
-        await this.slotFreed(Math.min(left, 1000));
-        continue;
-      }
-      // The slot is taken before anything is awaited: requests made in the same tick (a poll's
+      // take() counts a free slot as taken at once: requests made in the same tick (a poll's
       // concurrent calls) would otherwise all see it free and open more channels than sshd allows.
-      this.open++;
+      const handed = await this.slots.take(deadline, () => this.exhausted(), retry);
+      if (handed) return handed;
       let ch: ClientChannel;
       try {
         ch = await this.openOn(await this.connect(), deadline);
       } catch (e) {
-        this.release();
-        // sshd refused the session because its own MaxSessions is lower than ours (or it has not
-        // yet let go of a session we closed): wait for one of ours to close and try again, as long
-        // as some are open and the wait allows. The lower limit holds for this connection only.
-        if (OPEN_REFUSED.test((e as Error).message ?? '') && this.open > 0 && Date.now() < deadline) {
-          this.limit = Math.max(1, this.open);
+        // sshd refused the session because its own MaxSessions is lower than ours, or it has not yet
+        // let go of a session we closed: try again, first in line, once one of ours closes (or after
+        // a pause when none is open), as long as the wait allows.
+        if (OPEN_REFUSED.test((e as Error).message ?? '') && Date.now() < deadline) {
+          this.slots.refused();
+          retry = true;
+          if (this.slots.open === 0) await new Promise((r) => setTimeout(r, Math.min(250, Math.max(0, deadline - Date.now()))));
           continue;
         }
+        this.slots.give();
         throw e;
       }
       let released = false;
       const done = () => {
         if (released) return;
         released = true;
-        this.release();
+        this.slots.give();
       };
       ch.once('close', done);
       ch.once('ssh-closed', done);
-      return ch;
+      return asSocket(ch);
     }
   }
 
@@ -227,7 +208,7 @@ class SshTunnel {
     this.client?.end();
     this.client = undefined;
     this.ready = undefined;
-    for (const w of this.waiters.splice(0)) w();
+    this.slots.close();
   }
 }
 
@@ -323,10 +304,11 @@ export function openConnection(c: ConnectionConfig): EngineConnection {
         cb: (err: Error | null, socket?: Duplex) => void,
       ) => {
         tunnel.openChannel().then(
-          (ch) => cb(null, asSocket(ch)),
+          (socket) => cb(null, socket),
           (err: Error) => cb(err),
         );
       };
+      const freeSockets = () => (agent as unknown as { freeSockets: Record<string, Duplex[] | undefined> }).freeSockets;
       // An idle pooled channel is read so that its end (the engine or dial-stdio went away) is seen:
       // it leaves the pool at once instead of being handed to the next request.
       const keepSocketAlive = agent.keepSocketAlive.bind(agent) as unknown as (socket: Duplex) => boolean;
@@ -348,19 +330,39 @@ export function openConnection(c: ConnectionConfig): EngineConnection {
           socket.off('end', drop);
           socket.off('ssh-closed', drop);
         });
+        // A request waits in line for a session: this one goes to it once the agent has pooled it.
+        if (tunnel.waiting > 0) queueMicrotask(offerIdle);
         return true;
       };
-      // A request waiting for a session takes one from the idle pool: the oldest idle channel closes.
-      tunnel.reclaimIdle = () => {
-        const free = (agent as unknown as { freeSockets: Record<string, Duplex[] | undefined> }).freeSockets;
-        for (const list of Object.values(free)) {
-          const idle = list?.[0];
-          if (!idle) continue;
-          // Ended first: the agent takes a socket out of its free list only once it is no longer writable.
-          idle.destroy();
-          idle.emit('agentRemove');
-          return;
+      // Requests waiting in line take the idle pool's channels, oldest first, as they are: the
+      // channel leaves the agent here and comes back to it through createConnection.
+      const offerIdle = () => {
+        const free = freeSockets();
+        for (const [name, list] of Object.entries(free)) {
+          while (list && list.length > 0 && tunnel.waiting > 0) {
+            const idle = list.shift()!;
+            if (list.length === 0) delete free[name];
+            const ch = idle as unknown as ChannelState & Duplex;
+            if (idle.destroyed || ch.incoming?.state !== 'open' || ch.outgoing?.state !== 'open') {
+              idle.destroy();
+              idle.emit('agentRemove');
+              continue;
+            }
+            idle.emit('agentReuse');
+            for (const l of idle.listeners('error')) {
+              if ((l as { name?: string }).name === 'freeSocketErrorListener') idle.off('error', l as (e: Error) => void);
+            }
+            idle.emit('agentRemove');
+            tunnel.handOver(idle);
+          }
         }
+      };
+      tunnel.offerIdle = offerIdle;
+      // A request made while others wait in line would take an idle channel ahead of them: they have it first.
+      const addRequest = (agent as unknown as { addRequest: (...args: unknown[]) => void }).addRequest.bind(agent);
+      (agent as unknown as { addRequest: (...args: unknown[]) => void }).addRequest = (...args: unknown[]) => {
+        if (tunnel.waiting > 0) offerIdle();
+        addRequest(...args);
       };
       const reuseSocket = agent.reuseSocket.bind(agent);
       agent.reuseSocket = (socket, req) => {
