@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import Docker from 'dockerode';
 import { Client as SshClient, type ClientChannel } from 'ssh2';
 import { WarrenError } from '../../core/errors.js';
-import { SessionSlots, SSH_MAX_SESSIONS } from './session-slots.js';
+import { aborted, SessionSlots, SSH_MAX_SESSIONS } from './session-slots.js';
 
 export type ConnectionConfig =
   | { type: 'socket'; socketPath: string }
@@ -143,7 +143,7 @@ class SshTunnel {
     const deadline = Date.now() + this.waitMs;
     let retry = false;
     for (;;) {
-      if (this.closed) throw Object.assign(new Error('connection closed'), { code: 'ECONNABORTED' });
+      if (this.closed) throw aborted();
       // take() counts a free slot as taken at once: requests made in the same tick (a poll's
       // concurrent calls) would otherwise all see it free and open more channels than sshd allows.
       const handed = await this.slots.take(deadline, () => this.exhausted(), retry);

@@ -177,6 +177,7 @@ export class SessionSlots<T = never> {
   }
 }
 
-function aborted(): Error {
+/** What a request gets once the connection is closed. */
+export function aborted(): Error {
   return Object.assign(new Error('connection closed'), { code: 'ECONNABORTED' });
 }
